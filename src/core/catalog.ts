@@ -1,0 +1,268 @@
+/**
+ * The provider catalog: the one place that knows anything provider-specific.
+ * Flags, the wizard, `config --provider` aliases, validation and rendering all derive from it.
+ */
+
+export type FieldKind = 'string' | 'number' | 'boolean' | 'choice';
+
+export interface ExtraField {
+  /** ai-proxy provider field name. */
+  key: string;
+  /** CLI flag without the leading dashes, shared by `start` and `config add`. */
+  flag: string;
+  /** Upstream env var that carried the value (read from upstream-made settings and golden cases). */
+  env?: string;
+  label: string;
+  kind: FieldKind;
+  choices?: readonly string[];
+  default?: string | number | boolean;
+  /** Required whenever the provider is configured (conditional requirements go in `check`). */
+  required?: boolean;
+  /** Masked in listings, never written to the settings file. */
+  secret?: boolean;
+  /** The value is a path whose file content (one line) is stored instead. */
+  fromFile?: boolean;
+  example?: string;
+  /** Returns a problem description, or undefined when the value is fine. */
+  validate?: (value: string) => string | undefined;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+export type Extras = Record<string, string | number | boolean>;
+
+/** How the provider authenticates: a pool of API tokens, or only extra fields (tokens optional). */
+export interface KeySpec {
+  /** Tokens are required unless one of these alternative field sets is complete. */
+  alternatives?: readonly (readonly string[])[];
+  /** Tokens may be left out entirely (e.g. a local Ollama). */
+  optional?: boolean;
+  /** No `--<flag>-key` flag at all (hunyuan authenticates with id + key fields). */
+  none?: boolean;
+  validate?: (token: string) => string | undefined;
+  /** A second key flag that stores its token the same way but sets extra fields (Claude Code). */
+  variant?: { flag: string; label: string; sets: Extras };
+}
+
+export interface Provider {
+  id: string;
+  type: string;
+  name: string;
+  env: string;
+  flag: string;
+  aliases: readonly string[];
+  defaultModels: string;
+  endpoint: Endpoint | ((extras: Extras) => Endpoint);
+  extras?: readonly ExtraField[];
+  keys?: KeySpec;
+  /** Cross-field rules beyond per-field validation; returns a problem or undefined. */
+  check?: (extras: Extras, tokens: readonly string[]) => string | undefined;
+  /** Providers that cannot be configured together with this one. */
+  excludes?: readonly string[];
+  /** Rendered by upstream even without a key (its placeholder resources count as unconfigured). */
+  upstreamAlways: boolean;
+}
+
+const https = (host: string): Endpoint => ({ host, port: 443, protocol: 'https' });
+
+function hostOfUrl(url: unknown, fallback?: string): string {
+  if (typeof url === 'string' && url) {
+    try {
+      return new URL(url).hostname;
+    } catch {
+      /* validated elsewhere */
+    }
+  }
+  return fallback ?? '';
+}
+
+export function httpsUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a full URL such as https://host/path';
+  }
+  return url.protocol === 'https:' ? undefined : 'must start with https://';
+}
+
+const azureUrl = (value: string): string | undefined =>
+  httpsUrl(value) ??
+  (new URL(value).searchParams.get('api-version') ? undefined : 'must carry an api-version query parameter (…?api-version=2024-06-01)');
+
+const exactLength = (n: number) => (value: string) =>
+  value.length === n ? undefined : `must be exactly ${n} characters (got ${value.length})`;
+
+const portNumber = (value: string): string | undefined => {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'must be a port number from 1 to 65535';
+};
+
+const oneLineJson = (value: string): string | undefined => {
+  try {
+    JSON.parse(value);
+    return undefined;
+  } catch {
+    return 'must be a service-account JSON key file';
+  }
+};
+
+const simple = (
+  id: string,
+  type: string,
+  name: string,
+  env: string,
+  aliases: string[],
+  host: string,
+  defaultModels: string,
+  upstreamAlways: boolean,
+): Provider => ({ id, type, name, env, flag: id, aliases, defaultModels, endpoint: https(host), upstreamAlways });
+
+export const PROVIDERS: readonly Provider[] = [
+  { ...simple('aliyun', 'qwen', 'Aliyun Dashscope (Qwen)', 'DASHSCOPE', ['dashscope', 'qwen'], 'dashscope.aliyuncs.com', 'qwen*', true), flag: 'dashscope' },
+  simple('deepseek', 'deepseek', 'DeepSeek', 'DEEPSEEK', ['deepseek'], 'api.deepseek.com', 'deepseek-*', true),
+  simple('moonshot', 'moonshot', 'Moonshot (Kimi)', 'MOONSHOT', ['moonshot', 'kimi'], 'api.moonshot.cn', 'moonshot-*,kimi-*', true),
+  {
+    ...simple('zhipuai', 'zhipuai', 'Zhipu AI', 'ZHIPUAI', ['zhipuai', 'zhipu'], 'open.bigmodel.cn', 'GLM-*,glm-*', true),
+    endpoint: (x) => https(String(x.zhipuDomain ?? 'open.bigmodel.cn')),
+    extras: [
+      { key: 'zhipuDomain', flag: 'zhipuai-domain', label: 'API domain', kind: 'choice', choices: ['open.bigmodel.cn', 'api.z.ai'] },
+      { key: 'zhipuCodePlanMode', flag: 'zhipuai-code-plan-mode', label: 'Coding plan mode', kind: 'boolean' },
+    ],
+  },
+  {
+    ...simple('minimax', 'minimax', 'Minimax', 'MINIMAX', ['minimax'], 'api.minimax.chat', 'abab-*,MiniMax-*,minimax-*', true),
+    extras: [{ key: 'minimaxGroupId', flag: 'minimax-group-id', env: 'MINIMAX_GROUP_ID', label: 'Group id (ChatCompletion Pro only)', kind: 'string' }],
+  },
+  {
+    ...simple('azure', 'azure', 'Azure OpenAI', 'AZURE', ['azure'], '', 'gpt-*,o1-*,o3-*', true),
+    endpoint: (x) => https(hostOfUrl(x.azureServiceUrl)),
+    extras: [
+      {
+        key: 'azureServiceUrl', flag: 'azure-service-url', env: 'AZURE_SERVICE_URL', label: 'Deployment URL', kind: 'string', required: true,
+        example: 'https://NAME.openai.azure.com/openai/deployments/DEPLOYMENT/chat/completions?api-version=2024-06-01',
+        validate: azureUrl,
+      },
+    ],
+    excludes: ['openai'],
+  },
+  {
+    ...simple('bedrock', 'bedrock', 'AWS Bedrock', 'BEDROCK', ['bedrock'], '', '*', false),
+    endpoint: (x) => https(`bedrock-runtime.${x.awsRegion}.amazonaws.com`),
+    extras: [
+      { key: 'awsRegion', flag: 'bedrock-region', env: 'BEDROCK_REGION', label: 'AWS region', kind: 'string', required: true, example: 'us-east-1', validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v) ? undefined : 'must be an AWS region such as us-east-1') },
+      { key: 'awsAccessKey', flag: 'bedrock-access-key', env: 'BEDROCK_ACCESS_KEY', label: 'AWS access key id (SigV4)', kind: 'string', secret: true },
+      { key: 'awsSecretKey', flag: 'bedrock-secret-key', env: 'BEDROCK_SECRET_KEY', label: 'AWS secret access key (SigV4)', kind: 'string', secret: true },
+    ],
+    keys: { alternatives: [['awsAccessKey', 'awsSecretKey']] },
+    check: (x) => ((x.awsAccessKey === undefined) !== (x.awsSecretKey === undefined) ? '--bedrock-access-key and --bedrock-secret-key go together' : undefined),
+  },
+  {
+    ...simple('vertex', 'vertex', 'Google Vertex AI', 'VERTEX', ['vertex'], '', 'gemini-*', false),
+    endpoint: (x) => https(`${x.vertexRegion}-aiplatform.googleapis.com`),
+    extras: [
+      { key: 'vertexProjectId', flag: 'vertex-project-id', env: 'VERTEX_PROJECT_ID', label: 'Google Cloud project id', kind: 'string', required: true },
+      { key: 'vertexRegion', flag: 'vertex-region', env: 'VERTEX_REGION', label: 'Region', kind: 'string', required: true, example: 'us-central1' },
+      { key: 'vertexAuthKey', flag: 'vertex-auth-key-file', label: 'Service-account JSON key file (standard mode)', kind: 'string', secret: true, fromFile: true, validate: oneLineJson },
+      { key: 'vertexAuthServiceName', flag: 'vertex-auth-service-name', env: 'VERTEX_AUTH_SERVICE_NAME', label: 'Auth service name (standard mode)', kind: 'string' },
+    ],
+    keys: { alternatives: [['vertexAuthKey', 'vertexAuthServiceName']] },
+    check: (x, tokens) =>
+      (x.vertexAuthKey === undefined) !== (x.vertexAuthServiceName === undefined)
+        ? '--vertex-auth-key-file and --vertex-auth-service-name go together (standard mode)'
+        : x.vertexAuthKey !== undefined && tokens.length > 0
+          ? 'use either --vertex-key (express mode) or --vertex-auth-key-file (standard mode), not both'
+          : undefined,
+  },
+  { ...simple('openai', 'openai', 'OpenAI', 'OPENAI', ['openai'], 'api.openai.com', 'gpt-*,o1-*,o3-*', true), excludes: ['azure'] },
+  simple('openrouter', 'openrouter', 'OpenRouter', 'OPENROUTER', ['openrouter'], 'openrouter.ai', '*', false),
+  simple('yi', 'yi', '01.AI (Yi)', 'YI', ['yi'], 'api.lingyiwanwu.com', 'yi-*', true),
+  simple('ai360', 'ai360', '360 Zhinao', 'AI360', ['ai360'], 'api.360.cn', '360GPT-*', true),
+  simple('baichuan', 'baichuan', 'Baichuan AI', 'BAICHUAN', ['baichuan'], 'api.baichuan-ai.com', 'Baichuan*', true),
+  simple('baidu', 'baidu', 'Baidu AI Cloud', 'BAIDU', ['baidu'], 'qianfan.baidubce.com', 'ERNIE-*', true),
+  {
+    ...simple('claude', 'claude', 'Claude', 'CLAUDE', ['claude'], 'api.anthropic.com', 'claude-*', true),
+    extras: [{ key: 'claudeVersion', flag: 'claude-version', label: 'API version', kind: 'string', default: '2023-06-01' }],
+    keys: { variant: { flag: 'claude-code-key', label: 'Claude Code OAuth token (from `claude setup-token`)', sets: { claudeCodeMode: true } } },
+  },
+  {
+    ...simple('cloudflare', 'cloudflare', 'Cloudflare Workers AI', 'CLOUDFLARE', ['cloudflare'], 'api.cloudflare.com', '*', false),
+    extras: [{ key: 'cloudflareAccountId', flag: 'cloudflare-account-id', env: 'CLOUDFLARE_ACCOUNT_ID', label: 'Account id', kind: 'string', required: true }],
+  },
+  simple('cohere', 'cohere', 'Cohere', 'COHERE', ['cohere'], 'api.cohere.com', 'command*', true),
+  {
+    ...simple('deepl', 'deepl', 'DeepL', 'DEEPL', ['deepl'], 'api.deepl.com', '*', false),
+    extras: [{ key: 'targetLang', flag: 'deepl-target-lang', env: 'DEEPL_TARGET_LANG', label: 'Target language', kind: 'string', required: true, example: 'EN', validate: (v) => (/^[A-Za-z]{2}(-[A-Za-z]{2,4})?$/.test(v) ? undefined : 'must be a language code such as EN, ZH or EN-GB') }],
+  },
+  {
+    ...simple('dify', 'dify', 'Dify', 'DIFY', ['dify'], 'api.dify.ai', '*', false),
+    endpoint: (x) => https(hostOfUrl(x.difyApiUrl, 'api.dify.ai')),
+    extras: [
+      { key: 'difyApiUrl', flag: 'dify-api-url', env: 'DIFY_API_URL', label: 'API URL', kind: 'string', example: 'https://api.dify.ai/v1', validate: httpsUrl },
+      { key: 'botType', flag: 'dify-bot-type', env: 'DIFY_BOT_TYPE', label: 'Bot type', kind: 'choice', choices: ['Chat', 'Completion', 'Agent', 'Workflow'], default: 'Chat' },
+      { key: 'inputVariable', flag: 'dify-input-variable', env: 'DIFY_INPUT_VARIABLE', label: 'Workflow input variable', kind: 'string' },
+      { key: 'outputVariable', flag: 'dify-output-variable', env: 'DIFY_OUTPUT_VARIABLE', label: 'Workflow output variable', kind: 'string' },
+    ],
+    check: (x) =>
+      x.botType === 'Workflow' && (!x.inputVariable || !x.outputVariable)
+        ? 'a Dify Workflow bot needs --dify-input-variable and --dify-output-variable'
+        : undefined,
+  },
+  simple('doubao', 'doubao', 'Doubao', 'DOUBAO', ['doubao'], 'ark.cn-beijing.volces.com', 'doubao-*', true),
+  simple('fireworks', 'fireworks', 'Fireworks AI', 'FIREWORKS', ['fireworks'], 'api.fireworks.ai', '*', false),
+  simple('github', 'github', 'Github Models', 'GITHUB', ['github'], 'models.inference.ai.azure.com', '*', false),
+  simple('gemini', 'gemini', 'Google Gemini', 'GEMINI', ['gemini'], 'generativelanguage.googleapis.com', 'gemini-*', true),
+  simple('grok', 'grok', 'Grok', 'GROK', ['grok'], 'api.x.ai', 'grok-*', false),
+  simple('groq', 'groq', 'Groq', 'GROQ', ['groq'], 'api.groq.com', '*', false),
+  simple('mistral', 'mistral', 'Mistral AI', 'MISTRAL', ['mistral'], 'api.mistral.ai', 'mistral-*,open-mistral-*', true),
+  {
+    ...simple('ollama', 'ollama', 'Ollama', 'OLLAMA', ['ollama'], '', 'llama*,codellama*', true),
+    endpoint: (x) => ({ host: String(x.ollamaServerHost), port: Number(x.ollamaServerPort ?? 11434), protocol: 'http' }),
+    extras: [
+      { key: 'ollamaServerHost', flag: 'ollama-host', env: 'OLLAMA_SERVER_HOST', label: 'Ollama host (as the container sees it)', kind: 'string', required: true, example: 'host.docker.internal', validate: (v) => (/^[A-Za-z0-9.-]+$/.test(v) ? undefined : 'must be a host name or IPv4 address') },
+      { key: 'ollamaServerPort', flag: 'ollama-port', env: 'OLLAMA_SERVER_PORT', label: 'Ollama port', kind: 'number', default: 11434, validate: portNumber },
+    ],
+    keys: { optional: true },
+  },
+  {
+    ...simple('spark', 'spark', 'iFlyTek Spark', 'SPARK', ['spark'], 'spark-api-open.xf-yun.com', '*', false),
+    keys: { validate: (t) => (/^[^:]+:[^:]+$/.test(t) ? undefined : 'must be APIKey:APISecret') },
+  },
+  simple('stepfun', 'stepfun', 'Stepfun', 'STEPFUN', ['stepfun'], 'api.stepfun.com', 'step-*', true),
+  {
+    ...simple('hunyuan', 'hunyuan', 'Tencent Hunyuan', 'HUNYUAN', ['hunyuan'], 'hunyuan.tencentcloudapi.com', 'hunyuan-*', false),
+    extras: [
+      { key: 'hunyuanAuthId', flag: 'hunyuan-auth-id', env: 'HUNYUAN_AUTH_ID', label: 'SecretId (36 characters)', kind: 'string', required: true, secret: true, validate: exactLength(36) },
+      { key: 'hunyuanAuthKey', flag: 'hunyuan-auth-key', env: 'HUNYUAN_AUTH_KEY', label: 'SecretKey (32 characters)', kind: 'string', required: true, secret: true, validate: exactLength(32) },
+    ],
+    keys: { none: true },
+  },
+  simple('togetherai', 'together-ai', 'Together AI', 'TOGETHERAI', ['togetherai', 'together'], 'api.together.xyz', '*', false),
+];
+
+const byName = new Map<string, Provider>();
+for (const p of PROVIDERS) for (const name of [p.id, p.flag, ...p.aliases]) byName.set(name.toLowerCase(), p);
+
+export function findProvider(nameOrAlias: string): Provider | undefined {
+  return byName.get(nameOrAlias.trim().toLowerCase());
+}
+
+export function providerById(id: string): Provider {
+  const p = PROVIDERS.find((x) => x.id === id);
+  if (!p) throw new Error(`unknown provider id ${id}`);
+  return p;
+}
+
+export function endpointOf(p: Provider, extras: Extras): Endpoint {
+  return typeof p.endpoint === 'function' ? p.endpoint(extras) : p.endpoint;
+}
+
+export const keyFlag = (p: Provider): string | undefined => (p.keys?.none ? undefined : `${p.flag}-key`);
+export const modelsFlag = (p: Provider): string => `${p.flag}-models`;
+
+/** Names users can type for `--provider`, for error messages. */
+export const providerNames = (): string => PROVIDERS.map((p) => p.id).join(', ');

@@ -1,0 +1,181 @@
+/** Turning flag values into a validated provider configuration, and telling real entries from placeholders. */
+import { readFileSync } from 'node:fs';
+import { findProvider, keyFlag, modelsFlag, PROVIDERS, providerNames, type ExtraField, type Extras, type Provider } from './catalog.js';
+import { UsageError } from './errors.js';
+import { validateModelPatterns } from './model-patterns.js';
+import type { ProviderConfig } from './gateway-files.js';
+
+/** Upstream renders unconfigured providers with tokens and hosts like `YOUR_OPENAI_API_KEY`. */
+export function isPlaceholder(value: unknown): boolean {
+  return typeof value === 'string' && /^YOUR_[A-Z0-9_]+$/.test(value);
+}
+
+export function isConfiguredEntry(entry: Record<string, unknown>): boolean {
+  const provider = PROVIDERS.find((p) => p.id === entry.id);
+  const tokens = Array.isArray(entry.apiTokens) ? entry.apiTokens : [];
+  if (tokens.some((t) => typeof t === 'string' && t.length > 0 && !isPlaceholder(t))) return true;
+  if (!provider) return false;
+  const real = (key: string) => entry[key] !== undefined && entry[key] !== '' && !isPlaceholder(entry[key]);
+  const required = (provider.extras ?? []).filter((f) => f.required).map((f) => f.key);
+  if (!required.every(real)) return false;
+  if (provider.keys?.none || provider.keys?.optional) return true;
+  return (provider.keys?.alternatives ?? []).some((set) => set.every(real));
+}
+
+/** `first4***last4`; keys of 8 characters or fewer: `first2***` (upstream's rule). */
+export function maskSecret(secret: string): string {
+  return secret.length <= 8 ? `${secret.slice(0, 2)}***` : `${secret.slice(0, 4)}***${secret.slice(-4)}`;
+}
+
+export function resolveProvider(name: string): Provider {
+  const provider = findProvider(name);
+  if (!provider) throw new UsageError(`unknown provider "${name}"`, { hint: `valid providers: ${providerNames()}` });
+  return provider;
+}
+
+/** camelCase option name commander gives a flag: `azure-service-url` → `azureServiceUrl`. */
+export const optionKey = (flag: string): string => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export function splitKeyList(raw: string): string[] {
+  return raw.split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+}
+
+export function checkToken(provider: Provider, token: string, flag: string): void {
+  if (token.length === 0) throw new UsageError(`--${flag} is empty`, { hint: 'pass the API key itself' });
+  if (/[\r\n]/.test(token)) throw new UsageError(`--${flag} contains a line break`, { hint: 'pass one key per value; keys never span lines' });
+  const problem = provider.keys?.validate?.(token);
+  if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see get-ai-gateway config add --help` });
+}
+
+export interface ProviderInput {
+  /** Tokens from the key flag (already split), undefined if not given. */
+  tokens?: string[];
+  /** Tokens from the variant key flag (e.g. --claude-code-key). */
+  variantTokens?: string[];
+  models?: string;
+  /** Raw extra values by field key, as typed. */
+  extras: Record<string, string | boolean | undefined>;
+}
+
+/** Reads one provider's input from an options object whose keys are commander's camelCased flags. */
+export function providerInputFromOptions(
+  provider: Provider,
+  options: Record<string, unknown>,
+  flagFor: (flag: string) => string = (f) => f,
+): ProviderInput | undefined {
+  const tokensOf = (flag: string | undefined) => {
+    if (!flag) return undefined;
+    const value = options[optionKey(flagFor(flag))];
+    if (value === undefined) return undefined;
+    const values = (Array.isArray(value) ? value : [value]).map(String);
+    const tokens = values.flatMap(splitKeyList);
+    if (tokens.length === 0) throw new UsageError(`--${flagFor(flag)} is empty`, { hint: 'pass the API key itself' });
+    return tokens;
+  };
+  const tokens = tokensOf(keyFlag(provider));
+  const variantTokens = tokensOf(provider.keys?.variant?.flag);
+  const models = options[optionKey(flagFor(modelsFlag(provider)))] as string | undefined;
+  const extras: ProviderInput['extras'] = {};
+  let anyExtra = false;
+  for (const field of provider.extras ?? []) {
+    const value = options[optionKey(flagFor(field.flag))] as string | boolean | undefined;
+    if (value !== undefined) {
+      extras[field.key] = value;
+      anyExtra = true;
+    }
+  }
+  if (!tokens && !variantTokens && !anyExtra && models === undefined) return undefined;
+  return { tokens, variantTokens, models, extras };
+}
+
+/** Validates one provider's input and builds its configuration; every problem names the flag to fix. */
+export function buildProviderConfig(
+  provider: Provider,
+  input: ProviderInput,
+  opts: { readFile?: (path: string) => string; previous?: ProviderConfig } = {},
+): ProviderConfig {
+  const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const flag = keyFlag(provider);
+  if (input.tokens && input.variantTokens) {
+    throw new UsageError(`use either --${flag} or --${provider.keys!.variant!.flag}, not both`);
+  }
+  const tokenFlag = input.variantTokens ? provider.keys!.variant!.flag : flag!;
+  const tokens = input.variantTokens ?? input.tokens ?? opts.previous?.tokens ?? [];
+  for (const token of tokens) checkToken(provider, token, tokenFlag);
+
+  const extras: Extras = {};
+  for (const field of provider.extras ?? []) {
+    const raw = input.extras[field.key];
+    const value = raw === undefined ? opts.previous?.extras[field.key] : parseField(field, raw, readFile);
+    if (value !== undefined) extras[field.key] = value;
+    else if (field.default !== undefined) extras[field.key] = field.default;
+  }
+  if (input.variantTokens) Object.assign(extras, provider.keys!.variant!.sets);
+  else if (input.tokens && provider.keys?.variant) for (const key of Object.keys(provider.keys.variant.sets)) delete extras[key];
+
+  for (const field of provider.extras ?? []) {
+    if (field.required && extras[field.key] === undefined) {
+      throw new UsageError(`${provider.name} needs --${field.flag}`, { hint: field.example ? `for example --${field.flag} ${field.example}` : undefined });
+    }
+  }
+  const alternatives = provider.keys?.alternatives ?? [];
+  const viaAlternative = alternatives.some((set) => set.every((key) => extras[key] !== undefined));
+  if (tokens.length === 0 && !provider.keys?.none && !provider.keys?.optional && !viaAlternative) {
+    const others = alternatives.map((set) => set.map((k) => `--${fieldByKey(provider, k).flag}`).join(' + '));
+    throw new UsageError(`${provider.name} needs --${flag}${others.length ? ` (or ${others.join(' or ')})` : ''}`, {
+      hint: `for example --${flag} <your ${provider.name} API key>`,
+    });
+  }
+  const problem = provider.check?.(extras, tokens);
+  if (problem) throw new UsageError(problem);
+
+  const models = (input.models ?? opts.previous?.models ?? provider.defaultModels).replace(/\s+/g, '');
+  const modelProblem = validateModelPatterns(models);
+  if (modelProblem) throw new UsageError(`--${modelsFlag(provider)}: ${modelProblem}`, { hint: 'for example gpt-4o,gpt-4-*' });
+  return { id: provider.id, tokens, models, extras };
+}
+
+function fieldByKey(provider: Provider, key: string): ExtraField {
+  return provider.extras!.find((f) => f.key === key)!;
+}
+
+function parseField(field: ExtraField, raw: string | boolean, readFile: (path: string) => string): string | number | boolean {
+  if (field.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (/^(true|yes|1|on)$/i.test(raw)) return true;
+    if (/^(false|no|0|off)$/i.test(raw)) return false;
+    throw new UsageError(`--${field.flag} must be true or false`);
+  }
+  let value = String(raw).trim();
+  if (value === '') throw new UsageError(`--${field.flag} is empty`, { hint: field.example ? `for example --${field.flag} ${field.example}` : undefined });
+  if (field.fromFile) {
+    try {
+      value = JSON.stringify(JSON.parse(readFile(value)));
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not a JSON key file';
+      throw new UsageError(`--${field.flag}: ${value} ${reason}`, { hint: 'download the service-account key as JSON and pass its path', cause: error });
+    }
+  }
+  if (/[\r\n]/.test(value)) throw new UsageError(`--${field.flag} contains a line break`);
+  if (field.kind === 'choice' && field.choices && !field.choices.includes(value)) {
+    throw new UsageError(`--${field.flag} must be one of ${field.choices.join(', ')} (got "${value}")`);
+  }
+  const problem = field.validate?.(value);
+  if (problem) throw new UsageError(`--${field.flag} ${problem}`, { hint: field.example ? `for example --${field.flag} ${field.example}` : undefined });
+  if (field.kind === 'number') return Number(value);
+  return value;
+}
+
+/** Providers that cannot be configured together (OpenAI and Azure OpenAI). */
+export function checkExclusions(ids: readonly string[]): void {
+  for (const id of ids) {
+    const provider = PROVIDERS.find((p) => p.id === id);
+    for (const other of provider?.excludes ?? []) {
+      if (ids.includes(other)) {
+        const a = provider!.name;
+        const b = PROVIDERS.find((p) => p.id === other)!.name;
+        throw new UsageError(`${a} and ${b} cannot be configured together`, { hint: `configure only one of them (both serve the gpt-* models)` });
+      }
+    }
+  }
+}

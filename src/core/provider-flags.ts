@@ -1,0 +1,44 @@
+/** The per-provider flags of `start` and `config add`, generated from the catalog. */
+import { Option, type Command } from 'commander';
+import { keyFlag, modelsFlag, PROVIDERS, type ExtraField, type Provider } from './catalog.js';
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function extraFieldOption(field: ExtraField, provider: Provider): Option {
+  const what = `${provider.name}: ${field.label}`;
+  if (field.kind === 'boolean') return new Option(`--${field.flag}`, what);
+  const option = new Option(`--${field.flag} <${field.kind === 'number' ? 'n' : 'value'}>`, what);
+  if (field.choices) option.choices(field.choices);
+  return option;
+}
+
+/** `--<provider>-key`, `--<provider>-models` and the extra fields of every provider (for `start`). */
+export function addStartProviderFlags(command: Command): Command {
+  const add = (option: Option) => command.addOption(option.helpGroup('LLM provider options:'));
+  const seen = new Set<string>();
+  for (const provider of PROVIDERS) {
+    const key = keyFlag(provider);
+    if (key) {
+      add(new Option(`--${key} <keys>`, `${provider.name} API key (comma-separated for a key pool)`).argParser(collect));
+    }
+    const variant = provider.keys?.variant;
+    if (variant) add(new Option(`--${variant.flag} <token>`, `${provider.name}: ${variant.label}`).argParser(collect));
+    add(new Option(`--${modelsFlag(provider)} <patterns>`, `${provider.name} models (default ${provider.defaultModels})`));
+    for (const field of provider.extras ?? []) {
+      if (seen.has(field.flag)) continue;
+      seen.add(field.flag);
+      add(extraFieldOption(field, provider));
+    }
+  }
+  return command;
+}
+
+/** The extra-field flags of every provider, for `config add` (keys and models there are `--key`/`--models`). */
+export function addExtraFieldFlags(command: Command): Command {
+  for (const provider of PROVIDERS) {
+    for (const field of provider.extras ?? []) command.addOption(extraFieldOption(field, provider));
+    const variant = provider.keys?.variant;
+    if (variant) command.addOption(new Option(`--${variant.flag.replace(/-key$/, '')}`, `${provider.name}: the key is a ${variant.label}`));
+  }
+  return command;
+}

@@ -1,0 +1,147 @@
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { renderFreshDataFolder } from '../../src/core/start-plan.js';
+import { isPlaceholderToken, planFromArgs, readGolden } from '../helpers/golden.js';
+
+const HUNYUAN_ID = 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE';
+const HUNYUAN_KEY = 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE';
+
+interface GoldenCase {
+  name: string;
+  args: string[];
+  configured: string[];
+  /** Our intended differences from upstream (golden/README.md), applied to the golden provider entries. */
+  fixProvider?: Record<string, (entry: any) => any>;
+  fixRegistry?: Record<string, (registry: any) => any>;
+}
+
+const cases: GoldenCase[] = [
+  { name: '01-one-key', args: ['--non-interactive', '--dashscope-key', 'sk-dash-0001'], configured: ['aliyun'] },
+  {
+    name: '02-multi-provider',
+    args: '--non-interactive --openai-key sk-oa-0001 --deepseek-key sk-ds-0001 --claude-key sk-ant-0001 --moonshot-key sk-moon-0001 --zhipuai-key zp-0001 --zhipuai-domain api.z.ai --zhipuai-code-plan-mode'.split(' '),
+    configured: ['deepseek', 'moonshot', 'zhipuai', 'openai', 'claude'],
+  },
+  {
+    name: '03-auto-routing',
+    args: '--non-interactive --dashscope-key sk-dash-0003 --openai-key sk-oa-0003 --auto-routing --auto-routing-default-model qwen-turbo'.split(' '),
+    configured: ['aliyun', 'openai'],
+  },
+  {
+    name: '04-model-patterns',
+    args: [
+      '--non-interactive', '--openai-key', 'sk-oa-0004', '--openai-models', 'gpt-4-turbo,gpt-4o', '--deepseek-key', 'sk-ds-0004',
+      '--deepseek-models', 'deepseek-chat', '--openrouter-key', 'sk-or-0004', '--openrouter-models', '*', '--claude-key', 'sk-ant-0004',
+      '--claude-models', 'claude-3-5-sonnet-*,claude-opus-4-20250514',
+    ],
+    configured: ['openai', 'deepseek', 'openrouter', 'claude'],
+  },
+  {
+    name: '05-more-providers',
+    args: '--non-interactive --groq-key gsk-0005 --grok-key xai-0005 --fireworks-key fw-0005 --github-key ghp-0005 --togetherai-key tg-0005 --gemini-key gm-0005 --mistral-key ms-0005 --cohere-key co-0005 --doubao-key db-0005 --baichuan-key bc-0005 --yi-key yi-0005 --stepfun-key sf-0005 --minimax-key mm-0005'.split(' '),
+    configured: ['groq', 'grok', 'fireworks', 'github', 'togetherai', 'gemini', 'mistral', 'cohere', 'doubao', 'baichuan', 'yi', 'stepfun', 'minimax'],
+    fixProvider: { togetherai: (e) => ({ ...e, type: 'together-ai' }) },
+  },
+  { name: '06-multi-token', args: ['--non-interactive', '--openai-key', 'sk-a-0006,sk-b-0006,sk-c-0006'], configured: ['openai'] },
+  {
+    // Upstream has no flags for these; container-env.txt shows the environment its template got.
+    name: '08-cloud-providers',
+    args: [
+      '--non-interactive',
+      '--azure-key', 'az-0008', '--azure-service-url', 'https://myres.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01', '--azure-models', 'gpt-*',
+      '--bedrock-access-key', 'AKIA0008', '--bedrock-secret-key', 'secret0008', '--bedrock-region', 'us-west-2',
+      '--vertex-key', 'vx-0008', '--vertex-region', 'europe-west4', '--vertex-project-id', 'proj-0008',
+      '--ollama-host', '192.168.1.50', '--ollama-port', '11500',
+      '--dify-key', 'dify-0008', '--dify-api-url', 'https://dify.example.com/v1', '--dify-bot-type', 'Workflow', '--dify-input-variable', 'query', '--dify-output-variable', 'answer',
+      '--cloudflare-key', 'cf-0008', '--cloudflare-account-id', 'acct-0008',
+      '--deepl-key', 'dl-0008', '--deepl-target-lang', 'ZH',
+      '--spark-key', 'key0008:secret0008',
+      '--hunyuan-auth-id', HUNYUAN_ID, '--hunyuan-auth-key', HUNYUAN_KEY,
+      '--minimax-key', 'mm-0008', '--minimax-group-id', 'grp-0008', '--minimax-models', 'abab-*,MiniMax-*',
+      '--claude-code-key', 'sk-ant-oat-0008',
+    ],
+    configured: ['azure', 'bedrock', 'vertex', 'ollama', 'dify', 'cloudflare', 'deepl', 'spark', 'hunyuan', 'minimax', 'claude'],
+    fixProvider: {
+      claude: (e) => ({ ...e, apiTokens: ['sk-ant-oat-0008'] }),
+      dify: (e) => ({ ...e, difyApiUrl: 'https://dify.example.com/v1' }),
+      // The plugin checks hunyuan's lengths (36/32); upstream's sample values are too short to pass.
+      hunyuan: (e) => ({ ...e, hunyuanAuthId: HUNYUAN_ID, hunyuanAuthKey: HUNYUAN_KEY }),
+    },
+  },
+];
+
+async function render(args: string[]) {
+  const plan = planFromArgs(args, { dataFolder: '/nonexistent/get-ai-gateway-golden' });
+  const files = await renderFreshDataFolder(plan);
+  return new Map(files.map((f) => [f.path, f.path.endsWith('.yaml') ? parse(f.content) : f.content]));
+}
+
+/** Upstream placeholders are not configuration: drop them before comparing. */
+function withoutPlaceholders(entry: any) {
+  return { ...entry, apiTokens: (entry.apiTokens ?? []).filter((t: unknown) => !isPlaceholderToken(t)) };
+}
+
+const withoutVersion = (doc: any) => {
+  const copy = structuredClone(doc);
+  delete copy.metadata.resourceVersion;
+  return copy;
+};
+
+describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider = {}, fixRegistry = {} }) => {
+  test('ai-proxy has exactly the configured providers, equal to upstream', async () => {
+    const ours = (await render(args)).get('wasmplugins/ai-proxy.internal.yaml') as any;
+    const golden = readGolden(name, 'wasmplugins/ai-proxy.internal.yaml');
+    const goldenById = new Map(golden.spec.defaultConfig.providers.map((p: any) => [p.id, p]));
+    const oursById = new Map(ours.spec.defaultConfig.providers.map((p: any) => [p.id, p]));
+    expect([...oursById.keys()].sort()).toEqual([...configured].sort());
+    for (const id of configured) {
+      const expected = (fixProvider[id] ?? ((e: any) => e))(withoutPlaceholders(goldenById.get(id)));
+      expect(oursById.get(id), id).toEqual(expected);
+    }
+    const rulesFor = (doc: any, id: string) => doc.spec.matchRules.filter((r: any) => r.config.activeProviderId === id);
+    for (const id of configured) expect(rulesFor(ours, id), id).toEqual(rulesFor(golden, id));
+    expect(ours.spec.matchRules).toHaveLength(configured.length);
+    const rest = (doc: any) => ({ ...doc, metadata: withoutVersion(doc).metadata, spec: { ...doc.spec, defaultConfig: {}, matchRules: [] } });
+    expect(rest(ours)).toEqual(rest(golden));
+  });
+
+  test('registries, ingresses and ai-routes equal upstream for configured providers, none for the others', async () => {
+    const ours = await render(args);
+    const bridge = ours.get('mcpbridges/default.yaml') as any;
+    const golden = readGolden(name, 'mcpbridges/default.yaml');
+    const goldenRegistries = new Map(golden.spec.registries.map((r: any) => [r.name, r]));
+    expect(bridge.spec.registries.map((r: any) => r.name).sort()).toEqual(
+      ['higress-console', ...configured.map((id) => `llm-${id}.internal`)].sort(),
+    );
+    for (const registry of bridge.spec.registries) {
+      const id = registry.name.replace(/^llm-|\.internal$/g, '');
+      expect(registry, registry.name).toEqual((fixRegistry[id] ?? ((r: any) => r))(goldenRegistries.get(registry.name)));
+    }
+    expect(withoutVersion({ ...bridge, spec: {} })).toEqual(withoutVersion({ ...golden, spec: {} }));
+
+    const ingressPaths = [...ours.keys()].filter((p) => p.startsWith('ingresses/'));
+    expect(ingressPaths.sort()).toEqual(configured.map((id) => `ingresses/ai-route-${id}.internal.yaml`).sort());
+    for (const path of ingressPaths) expect(withoutVersion(ours.get(path)), path).toEqual(withoutVersion(readGolden(name, path)));
+
+    const routePaths = [...ours.keys()].filter((p) => /^configmaps\/ai-route-/.test(p));
+    expect(routePaths.sort()).toEqual(configured.map((id) => `configmaps/ai-route-${id}.yaml`).sort());
+    for (const path of routePaths) {
+      const mine = ours.get(path) as any;
+      const theirs = readGolden(name, path);
+      expect(JSON.parse(mine.data.data), path).toEqual(JSON.parse(theirs.data.data));
+      expect(withoutVersion({ ...mine, data: {} })).toEqual(withoutVersion({ ...theirs, data: {} }));
+    }
+  });
+
+  test('model-router, ai-statistics and the console map equal upstream; marker and settings written', async () => {
+    const ours = await render(args);
+    for (const path of ['wasmplugins/model-router.internal.yaml', 'wasmplugins/ai-statistics-1.0.0.yaml', 'configmaps/higress-console.yaml']) {
+      expect(withoutVersion(ours.get(path)), path).toEqual(withoutVersion(readGolden(name, path)));
+    }
+    expect(ours.has('.ai-gateway-configured')).toBe(true);
+    const settings = ours.get('default.cfg') as string;
+    for (const token of args.filter((a, i) => /-key$/.test(args[i - 1] ?? ''))) {
+      for (const part of token.split(',')) expect(settings).not.toContain(part);
+    }
+  });
+});
