@@ -56,6 +56,8 @@ export interface Provider {
   flag: string;
   aliases: readonly string[];
   defaultModels: string;
+  /** Well-known model names: examples in the welcome text, choices for the auto-routing default. */
+  usualModels: readonly string[];
   endpoint: Endpoint | ((extras: Extras) => Endpoint);
   extras?: readonly ExtraField[];
   keys?: KeySpec;
@@ -120,14 +122,15 @@ const simple = (
   host: string,
   defaultModels: string,
   upstreamAlways: boolean,
-): Provider => ({ id, type, name, env, flag: id, aliases, defaultModels, endpoint: https(host), upstreamAlways });
+  usualModels: string[],
+): Provider => ({ id, type, name, env, flag: id, aliases, defaultModels, usualModels, endpoint: https(host), upstreamAlways });
 
 export const PROVIDERS: readonly Provider[] = [
-  { ...simple('aliyun', 'qwen', 'Aliyun Dashscope (Qwen)', 'DASHSCOPE', ['dashscope', 'qwen'], 'dashscope.aliyuncs.com', 'qwen*', true), flag: 'dashscope' },
-  simple('deepseek', 'deepseek', 'DeepSeek', 'DEEPSEEK', ['deepseek'], 'api.deepseek.com', 'deepseek-*', true),
-  simple('moonshot', 'moonshot', 'Moonshot (Kimi)', 'MOONSHOT', ['moonshot', 'kimi'], 'api.moonshot.cn', 'moonshot-*,kimi-*', true),
+  { ...simple('aliyun', 'qwen', 'Aliyun Dashscope (Qwen)', 'DASHSCOPE', ['dashscope', 'qwen'], 'dashscope.aliyuncs.com', 'qwen*', true, ['qwen-turbo', 'qwen-plus', 'qwen-max']), flag: 'dashscope' },
+  simple('deepseek', 'deepseek', 'DeepSeek', 'DEEPSEEK', ['deepseek'], 'api.deepseek.com', 'deepseek-*', true, ['deepseek-chat', 'deepseek-reasoner']),
+  simple('moonshot', 'moonshot', 'Moonshot (Kimi)', 'MOONSHOT', ['moonshot', 'kimi'], 'api.moonshot.cn', 'moonshot-*,kimi-*', true, ['kimi-k2-0905-preview', 'moonshot-v1-8k']),
   {
-    ...simple('zhipuai', 'zhipuai', 'Zhipu AI', 'ZHIPUAI', ['zhipuai', 'zhipu'], 'open.bigmodel.cn', 'GLM-*,glm-*', true),
+    ...simple('zhipuai', 'zhipuai', 'Zhipu AI', 'ZHIPUAI', ['zhipuai', 'zhipu'], 'open.bigmodel.cn', 'GLM-*,glm-*', true, ['glm-4.6', 'glm-4.5-air']),
     endpoint: (x) => https(String(x.zhipuDomain ?? 'open.bigmodel.cn')),
     extras: [
       { key: 'zhipuDomain', flag: 'zhipuai-domain', label: 'API domain', kind: 'choice', choices: ['open.bigmodel.cn', 'api.z.ai'] },
@@ -135,11 +138,11 @@ export const PROVIDERS: readonly Provider[] = [
     ],
   },
   {
-    ...simple('minimax', 'minimax', 'Minimax', 'MINIMAX', ['minimax'], 'api.minimax.chat', 'abab-*,MiniMax-*,minimax-*', true),
+    ...simple('minimax', 'minimax', 'Minimax', 'MINIMAX', ['minimax'], 'api.minimax.chat', 'abab-*,MiniMax-*,minimax-*', true, ['MiniMax-M2', 'abab6.5s-chat']),
     extras: [{ key: 'minimaxGroupId', flag: 'minimax-group-id', env: 'MINIMAX_GROUP_ID', label: 'Group id (ChatCompletion Pro only)', kind: 'string' }],
   },
   {
-    ...simple('azure', 'azure', 'Azure OpenAI', 'AZURE', ['azure'], '', 'gpt-*,o1-*,o3-*', true),
+    ...simple('azure', 'azure', 'Azure OpenAI', 'AZURE', ['azure'], '', 'gpt-*,o1-*,o3-*', true, ['gpt-4o', 'gpt-4o-mini']),
     endpoint: (x) => https(hostOfUrl(x.azureServiceUrl)),
     extras: [
       {
@@ -151,7 +154,7 @@ export const PROVIDERS: readonly Provider[] = [
     excludes: ['openai'],
   },
   {
-    ...simple('bedrock', 'bedrock', 'AWS Bedrock', 'BEDROCK', ['bedrock'], '', '*', false),
+    ...simple('bedrock', 'bedrock', 'AWS Bedrock', 'BEDROCK', ['bedrock'], '', '*', false, ['anthropic.claude-3-5-sonnet-20240620-v1:0']),
     endpoint: (x) => https(`bedrock-runtime.${x.awsRegion}.amazonaws.com`),
     extras: [
       { key: 'awsRegion', flag: 'bedrock-region', env: 'BEDROCK_REGION', label: 'AWS region', kind: 'string', required: true, example: 'us-east-1', validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v) ? undefined : 'must be an AWS region such as us-east-1') },
@@ -162,7 +165,7 @@ export const PROVIDERS: readonly Provider[] = [
     check: (x) => ((x.awsAccessKey === undefined) !== (x.awsSecretKey === undefined) ? '--bedrock-access-key and --bedrock-secret-key go together' : undefined),
   },
   {
-    ...simple('vertex', 'vertex', 'Google Vertex AI', 'VERTEX', ['vertex'], '', 'gemini-*', false),
+    ...simple('vertex', 'vertex', 'Google Vertex AI', 'VERTEX', ['vertex'], '', 'gemini-*', false, ['gemini-2.5-flash', 'gemini-2.5-pro']),
     endpoint: (x) => https(`${x.vertexRegion}-aiplatform.googleapis.com`),
     extras: [
       { key: 'vertexProjectId', flag: 'vertex-project-id', env: 'VERTEX_PROJECT_ID', label: 'Google Cloud project id', kind: 'string', required: true },
@@ -178,28 +181,28 @@ export const PROVIDERS: readonly Provider[] = [
           ? 'use either --vertex-key (express mode) or --vertex-auth-key-file (standard mode), not both'
           : undefined,
   },
-  { ...simple('openai', 'openai', 'OpenAI', 'OPENAI', ['openai'], 'api.openai.com', 'gpt-*,o1-*,o3-*', true), excludes: ['azure'] },
-  simple('openrouter', 'openrouter', 'OpenRouter', 'OPENROUTER', ['openrouter'], 'openrouter.ai', '*', false),
-  simple('yi', 'yi', '01.AI (Yi)', 'YI', ['yi'], 'api.lingyiwanwu.com', 'yi-*', true),
-  simple('ai360', 'ai360', '360 Zhinao', 'AI360', ['ai360'], 'api.360.cn', '360GPT-*', true),
-  simple('baichuan', 'baichuan', 'Baichuan AI', 'BAICHUAN', ['baichuan'], 'api.baichuan-ai.com', 'Baichuan*', true),
-  simple('baidu', 'baidu', 'Baidu AI Cloud', 'BAIDU', ['baidu'], 'qianfan.baidubce.com', 'ERNIE-*', true),
+  { ...simple('openai', 'openai', 'OpenAI', 'OPENAI', ['openai'], 'api.openai.com', 'gpt-*,o1-*,o3-*', true, ['gpt-4o-mini', 'gpt-4o', 'o3-mini']), excludes: ['azure'] },
+  simple('openrouter', 'openrouter', 'OpenRouter', 'OPENROUTER', ['openrouter'], 'openrouter.ai', '*', false, ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-4']),
+  simple('yi', 'yi', '01.AI (Yi)', 'YI', ['yi'], 'api.lingyiwanwu.com', 'yi-*', true, ['yi-lightning']),
+  simple('ai360', 'ai360', '360 Zhinao', 'AI360', ['ai360'], 'api.360.cn', '360GPT-*', true, ['360GPT-S2-V9']),
+  simple('baichuan', 'baichuan', 'Baichuan AI', 'BAICHUAN', ['baichuan'], 'api.baichuan-ai.com', 'Baichuan*', true, ['Baichuan4-Turbo', 'Baichuan4']),
+  simple('baidu', 'baidu', 'Baidu AI Cloud', 'BAIDU', ['baidu'], 'qianfan.baidubce.com', 'ERNIE-*', true, ['ERNIE-4.0-8K', 'ERNIE-3.5-8K']),
   {
-    ...simple('claude', 'claude', 'Claude', 'CLAUDE', ['claude'], 'api.anthropic.com', 'claude-*', true),
+    ...simple('claude', 'claude', 'Claude', 'CLAUDE', ['claude'], 'api.anthropic.com', 'claude-*', true, ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-haiku-4-5']),
     extras: [{ key: 'claudeVersion', flag: 'claude-version', label: 'API version', kind: 'string', default: '2023-06-01' }],
     keys: { variant: { flag: 'claude-code-key', label: 'Claude Code OAuth token (from `claude setup-token`)', sets: { claudeCodeMode: true } } },
   },
   {
-    ...simple('cloudflare', 'cloudflare', 'Cloudflare Workers AI', 'CLOUDFLARE', ['cloudflare'], 'api.cloudflare.com', '*', false),
+    ...simple('cloudflare', 'cloudflare', 'Cloudflare Workers AI', 'CLOUDFLARE', ['cloudflare'], 'api.cloudflare.com', '*', false, ['@cf/meta/llama-3.1-8b-instruct']),
     extras: [{ key: 'cloudflareAccountId', flag: 'cloudflare-account-id', env: 'CLOUDFLARE_ACCOUNT_ID', label: 'Account id', kind: 'string', required: true }],
   },
-  simple('cohere', 'cohere', 'Cohere', 'COHERE', ['cohere'], 'api.cohere.com', 'command*', true),
+  simple('cohere', 'cohere', 'Cohere', 'COHERE', ['cohere'], 'api.cohere.com', 'command*', true, ['command-r-plus', 'command-r']),
   {
-    ...simple('deepl', 'deepl', 'DeepL', 'DEEPL', ['deepl'], 'api.deepl.com', '*', false),
+    ...simple('deepl', 'deepl', 'DeepL', 'DEEPL', ['deepl'], 'api.deepl.com', '*', false, ['deepl']),
     extras: [{ key: 'targetLang', flag: 'deepl-target-lang', env: 'DEEPL_TARGET_LANG', label: 'Target language', kind: 'string', required: true, example: 'EN', validate: (v) => (/^[A-Za-z]{2}(-[A-Za-z]{2,4})?$/.test(v) ? undefined : 'must be a language code such as EN, ZH or EN-GB') }],
   },
   {
-    ...simple('dify', 'dify', 'Dify', 'DIFY', ['dify'], 'api.dify.ai', '*', false),
+    ...simple('dify', 'dify', 'Dify', 'DIFY', ['dify'], 'api.dify.ai', '*', false, ['dify']),
     endpoint: (x) => https(hostOfUrl(x.difyApiUrl, 'api.dify.ai')),
     extras: [
       { key: 'difyApiUrl', flag: 'dify-api-url', env: 'DIFY_API_URL', label: 'API URL', kind: 'string', example: 'https://api.dify.ai/v1', validate: httpsUrl },
@@ -212,15 +215,15 @@ export const PROVIDERS: readonly Provider[] = [
         ? 'a Dify Workflow bot needs --dify-input-variable and --dify-output-variable'
         : undefined,
   },
-  simple('doubao', 'doubao', 'Doubao', 'DOUBAO', ['doubao'], 'ark.cn-beijing.volces.com', 'doubao-*', true),
-  simple('fireworks', 'fireworks', 'Fireworks AI', 'FIREWORKS', ['fireworks'], 'api.fireworks.ai', '*', false),
-  simple('github', 'github', 'Github Models', 'GITHUB', ['github'], 'models.inference.ai.azure.com', '*', false),
-  simple('gemini', 'gemini', 'Google Gemini', 'GEMINI', ['gemini'], 'generativelanguage.googleapis.com', 'gemini-*', true),
-  simple('grok', 'grok', 'Grok', 'GROK', ['grok'], 'api.x.ai', 'grok-*', false),
-  simple('groq', 'groq', 'Groq', 'GROQ', ['groq'], 'api.groq.com', '*', false),
-  simple('mistral', 'mistral', 'Mistral AI', 'MISTRAL', ['mistral'], 'api.mistral.ai', 'mistral-*,open-mistral-*', true),
+  simple('doubao', 'doubao', 'Doubao', 'DOUBAO', ['doubao'], 'ark.cn-beijing.volces.com', 'doubao-*', true, ['doubao-seed-1-6-250615', 'doubao-1-5-pro-32k-250115']),
+  simple('fireworks', 'fireworks', 'Fireworks AI', 'FIREWORKS', ['fireworks'], 'api.fireworks.ai', '*', false, ['accounts/fireworks/models/llama-v3p1-70b-instruct']),
+  simple('github', 'github', 'Github Models', 'GITHUB', ['github'], 'models.inference.ai.azure.com', '*', false, ['gpt-4o-mini']),
+  simple('gemini', 'gemini', 'Google Gemini', 'GEMINI', ['gemini'], 'generativelanguage.googleapis.com', 'gemini-*', true, ['gemini-2.5-flash', 'gemini-2.5-pro']),
+  simple('grok', 'grok', 'Grok', 'GROK', ['grok'], 'api.x.ai', 'grok-*', false, ['grok-4', 'grok-3-mini']),
+  simple('groq', 'groq', 'Groq', 'GROQ', ['groq'], 'api.groq.com', '*', false, ['llama-3.3-70b-versatile']),
+  simple('mistral', 'mistral', 'Mistral AI', 'MISTRAL', ['mistral'], 'api.mistral.ai', 'mistral-*,open-mistral-*', true, ['mistral-large-latest', 'mistral-small-latest']),
   {
-    ...simple('ollama', 'ollama', 'Ollama', 'OLLAMA', ['ollama'], '', 'llama*,codellama*', true),
+    ...simple('ollama', 'ollama', 'Ollama', 'OLLAMA', ['ollama'], '', 'llama*,codellama*', true, ['llama3.2', 'codellama']),
     endpoint: (x) => ({ host: String(x.ollamaServerHost), port: Number(x.ollamaServerPort ?? 11434), protocol: 'http' }),
     extras: [
       { key: 'ollamaServerHost', flag: 'ollama-host', env: 'OLLAMA_SERVER_HOST', label: 'Ollama host (as the container sees it)', kind: 'string', required: true, example: 'host.docker.internal', validate: (v) => (/^[A-Za-z0-9.-]+$/.test(v) ? undefined : 'must be a host name or IPv4 address') },
@@ -229,19 +232,19 @@ export const PROVIDERS: readonly Provider[] = [
     keys: { optional: true },
   },
   {
-    ...simple('spark', 'spark', 'iFlyTek Spark', 'SPARK', ['spark'], 'spark-api-open.xf-yun.com', '*', false),
+    ...simple('spark', 'spark', 'iFlyTek Spark', 'SPARK', ['spark'], 'spark-api-open.xf-yun.com', '*', false, ['generalv3.5', '4.0Ultra']),
     keys: { validate: (t) => (/^[^:]+:[^:]+$/.test(t) ? undefined : 'must be APIKey:APISecret') },
   },
-  simple('stepfun', 'stepfun', 'Stepfun', 'STEPFUN', ['stepfun'], 'api.stepfun.com', 'step-*', true),
+  simple('stepfun', 'stepfun', 'Stepfun', 'STEPFUN', ['stepfun'], 'api.stepfun.com', 'step-*', true, ['step-2-16k', 'step-1-8k']),
   {
-    ...simple('hunyuan', 'hunyuan', 'Tencent Hunyuan', 'HUNYUAN', ['hunyuan'], 'hunyuan.tencentcloudapi.com', 'hunyuan-*', false),
+    ...simple('hunyuan', 'hunyuan', 'Tencent Hunyuan', 'HUNYUAN', ['hunyuan'], 'hunyuan.tencentcloudapi.com', 'hunyuan-*', false, ['hunyuan-turbo', 'hunyuan-lite']),
     extras: [
       { key: 'hunyuanAuthId', flag: 'hunyuan-auth-id', env: 'HUNYUAN_AUTH_ID', label: 'SecretId (36 characters)', kind: 'string', required: true, secret: true, validate: exactLength(36) },
       { key: 'hunyuanAuthKey', flag: 'hunyuan-auth-key', env: 'HUNYUAN_AUTH_KEY', label: 'SecretKey (32 characters)', kind: 'string', required: true, secret: true, validate: exactLength(32) },
     ],
     keys: { none: true },
   },
-  simple('togetherai', 'together-ai', 'Together AI', 'TOGETHERAI', ['togetherai', 'together'], 'api.together.xyz', '*', false),
+  simple('togetherai', 'together-ai', 'Together AI', 'TOGETHERAI', ['togetherai', 'together'], 'api.together.xyz', '*', false, ['meta-llama/Llama-3.3-70B-Instruct-Turbo']),
 ];
 
 const byName = new Map<string, Provider>();
@@ -266,3 +269,11 @@ export const modelsFlag = (p: Provider): string => `${p.flag}-models`;
 
 /** Names users can type for `--provider`, for error messages. */
 export const providerNames = (): string => PROVIDERS.map((p) => p.id).join(', ');
+
+/** A concrete model name the provider serves under the given patterns, for examples. */
+export function exampleModel(p: Provider, matches: (model: string) => boolean, patterns: string): string {
+  const usual = p.usualModels.find(matches);
+  if (usual) return usual;
+  const exact = patterns.split(',').find((item) => item && !item.includes('*'));
+  return exact ?? p.usualModels[0] ?? p.id;
+}

@@ -181,7 +181,8 @@ export class GatewayFiles {
 
     const entry: Record<string, unknown> = { id: provider.id, type: provider.type, apiTokens: config.tokens };
     for (const [key, value] of Object.entries(config.extras)) entry[key] = value;
-    this.replaceInSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === provider.id, entry);
+    const ownedFields = [...(provider.extras ?? []).map((f) => f.key), ...Object.keys(provider.keys?.variant?.sets ?? {})];
+    this.replaceInSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === provider.id, entry, ownedFields);
     this.replaceInSeq(
       FILES.aiProxy,
       ['spec', 'matchRules'],
@@ -236,7 +237,7 @@ export class GatewayFiles {
     return found;
   }
 
-  private replaceInSeq(path: string, keys: string[], same: (node: YAMLMap) => boolean, value: object): void {
+  private replaceInSeq(path: string, keys: string[], same: (node: YAMLMap) => boolean, value: object, ownedFields: string[] = []): void {
     const seq = this.seq(path, keys);
     const node = this.doc(path).createNode(value) as YAMLMap;
     const index = seq.items.findIndex((item) => isMap(item) && same(item));
@@ -245,7 +246,7 @@ export class GatewayFiles {
       // Keep fields we do not own (a console edit such as `timeout`) unless we set them.
       for (const pair of old.items) {
         const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (!node.has(key) && !OWNED_ENTRY_FIELDS.has(String(key))) node.set(key, pair.value);
+        if (!node.has(key) && !OWNED_ENTRY_FIELDS.has(String(key)) && !ownedFields.includes(String(key))) node.set(key, pair.value);
       }
       node.commentBefore = old.commentBefore;
       node.comment = old.comment;
@@ -306,12 +307,13 @@ export class GatewayFiles {
         continue;
       }
       if (file.original !== null) {
-        const previous = Number(parseDocument(file.original).getIn(['metadata', 'resourceVersion']));
+        const before = parseDocument(file.original);
+        if (JSON.stringify(before.toJS()) === JSON.stringify(file.doc.toJS())) continue;
+        const previous = Number(before.getIn(['metadata', 'resourceVersion']));
         file.doc.setIn(['metadata', 'resourceVersion'], String(Number.isFinite(previous) ? previous + 1 : 1));
       }
       quoteResourceVersion(file.doc);
-      const content = file.doc.toString({ lineWidth: 0 });
-      if (content !== file.original) out.push({ path, content });
+      out.push({ path, content: file.doc.toString({ lineWidth: 0 }) });
     }
     return out;
   }

@@ -92,10 +92,10 @@ export function providerInputFromOptions(
 export function buildProviderConfig(
   provider: Provider,
   input: ProviderInput,
-  opts: { readFile?: (path: string) => string; previous?: ProviderConfig } = {},
+  opts: { readFile?: (path: string) => string; previous?: ProviderConfig; keyFlagName?: string; modelsFlagName?: string } = {},
 ): ProviderConfig {
   const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  const flag = keyFlag(provider);
+  const flag = opts.keyFlagName ?? keyFlag(provider);
   if (input.tokens && input.variantTokens) {
     throw new UsageError(`use either --${flag} or --${provider.keys!.variant!.flag}, not both`);
   }
@@ -110,8 +110,12 @@ export function buildProviderConfig(
     if (value !== undefined) extras[field.key] = value;
     else if (field.default !== undefined) extras[field.key] = field.default;
   }
-  if (input.variantTokens) Object.assign(extras, provider.keys!.variant!.sets);
-  else if (input.tokens && provider.keys?.variant) for (const key of Object.keys(provider.keys.variant.sets)) delete extras[key];
+  const variantSets = provider.keys?.variant?.sets ?? {};
+  if (input.variantTokens) Object.assign(extras, variantSets);
+  else if (!input.tokens && opts.previous) {
+    // Keys unchanged: keep what the previous key kind implied (e.g. claudeCodeMode).
+    for (const key of Object.keys(variantSets)) if (opts.previous.extras[key] !== undefined) extras[key] = opts.previous.extras[key]!;
+  }
 
   for (const field of provider.extras ?? []) {
     if (field.required && extras[field.key] === undefined) {
@@ -131,7 +135,7 @@ export function buildProviderConfig(
 
   const models = (input.models ?? opts.previous?.models ?? provider.defaultModels).replace(/\s+/g, '');
   const modelProblem = validateModelPatterns(models);
-  if (modelProblem) throw new UsageError(`--${modelsFlag(provider)}: ${modelProblem}`, { hint: 'for example gpt-4o,gpt-4-*' });
+  if (modelProblem) throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)}: ${modelProblem}`, { hint: 'for example gpt-4o,gpt-4-*' });
   return { id: provider.id, tokens, models, extras };
 }
 

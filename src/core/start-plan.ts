@@ -26,6 +26,7 @@ export interface StartPlan {
   settings: Settings;
   /** The data folder already holds a configuration (a re-run, or an upstream-made folder). */
   existing: boolean;
+  pull: 'missing' | 'always';
 }
 
 export function parsePort(value: unknown, flag: string): number {
@@ -146,6 +147,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     autoRouting,
     settings,
     existing: existsSync(join(dataFolder, MARKER_FILE)),
+    pull: options.pull === 'always' ? 'always' : 'missing',
   };
 }
 

@@ -1,0 +1,35 @@
+import { CommanderError } from 'commander';
+import { CliError } from './core/errors.js';
+import { buildProgram } from './program.js';
+import { configureColors } from './ui/output.js';
+
+/** The one place that turns errors into messages and exit codes. */
+export function renderError(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CliError) {
+    return { message: `error: ${error.message}${error.hint ? ` (${error.hint})` : ''}`, exitCode: error.exitCode };
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') return { message: 'Cancelled.', exitCode: 130 };
+  const text = error instanceof Error ? error.message : String(error);
+  return { message: `error: ${text}`, exitCode: 1 };
+}
+
+async function main(argv: string[]): Promise<number> {
+  configureColors();
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message; help and version are not errors.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const { message, exitCode } = renderError(error);
+    process.stderr.write(message + '\n');
+    if (process.env.GET_AI_GATEWAY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return exitCode;
+  }
+}
+
+process.on('SIGINT', () => process.exit(130));
+main(process.argv).then((code) => process.exit(code));

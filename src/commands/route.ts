@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { createOutput } from '../ui/output.js';
+import { deploymentOptions } from './config.js';
+
+export function registerRoute(program: Command): void {
+  const route = program.command('route').description('Manage auto-routing rules for model higress/auto (hot reload)');
+
+  deploymentOptions(route.command('list').description('List auto-routing rules'))
+    .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route list --json')
+    .action(async (options: Record<string, unknown>) => {
+      const { listRoutes } = await import('../core/route-commands.js');
+      await listRoutes(options, createOutput(options));
+    });
+
+  deploymentOptions(route.command('add').description('Add a rule: messages matching it go to --model'))
+    .requiredOption('--model <model>', 'model to use when the rule matches')
+    .option('--trigger <words>', 'words that start the message, "|"-separated (matched case-insensitively)')
+    .option('--pattern <regex>', 'RE2 regular expression tried on the last user message')
+    .option('--position <n>', 'insert at this rule id (default: last)')
+    .option('--default-model <model>', 'fallback model (needed when none is set yet)')
+    .option('--write-mode <mode>', 'host (default) or container')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ get-ai-gateway route add --model claude-opus-4.5 --trigger "deep thinking|深入思考" --default-model qwen-turbo
+  $ get-ai-gateway route add --model deepseek-reasoner --pattern "(?i)\\bprove\\b"`,
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { addRoute } = await import('../core/route-commands.js');
+      await addRoute(options, createOutput(options));
+    });
+
+  deploymentOptions(route.command('remove').description('Remove a rule by its id (see route list)'))
+    .requiredOption('--rule-id <n>', 'rule id')
+    .option('--write-mode <mode>', 'host (default) or container')
+    .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route remove --rule-id 0')
+    .action(async (options: Record<string, unknown>) => {
+      const { removeRoute } = await import('../core/route-commands.js');
+      await removeRoute(options, createOutput(options));
+    });
+
+  deploymentOptions(route.command('default').description('Set the fallback model and enable auto-routing'))
+    .requiredOption('--model <model>', 'fallback model')
+    .option('--write-mode <mode>', 'host (default) or container')
+    .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route default --model qwen-turbo')
+    .action(async (options: Record<string, unknown>) => {
+      const { setDefaultRoute } = await import('../core/route-commands.js');
+      await setDefaultRoute(options, createOutput(options));
+    });
+
+  deploymentOptions(route.command('test').description('Show which model higress/auto would pick for a message'))
+    .argument('<message>', 'the last user message')
+    .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route test "deep thinking: why is the sky blue?"')
+    .action(async (message: string, options: Record<string, unknown>) => {
+      const { testRoute } = await import('../core/route-commands.js');
+      await testRoute(message, options, createOutput(options));
+    });
+}

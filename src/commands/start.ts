@@ -1,0 +1,54 @@
+import { Command, Option } from 'commander';
+import { addStartProviderFlags } from '../core/provider-flags.js';
+import { createOutput } from '../ui/output.js';
+
+/** Every `start` flag; shared with tests that parse real argument lists. */
+export function defineStartOptions(command: Command): Command {
+  command
+    .description('Deploy the gateway (or start it again), configure providers and wait until it serves')
+    .option('--non-interactive', 'never prompt; configure from flags only')
+    .option('--batch', 'same as --non-interactive')
+    .option('--http-port <port>', 'gateway HTTP port (default 8080)')
+    .option('--https-port <port>', 'gateway HTTPS port (default 8443)')
+    .option('--console-port <port>', 'console port (default 8001)')
+    .option('--bind-address <ip>', 'address the ports are published on (default 127.0.0.1)')
+    .option('--container-name <name>', 'container name (default higress-ai-gateway)')
+    .option('--image-repo <repo>', 'image repository (default: the mirror nearest your timezone)')
+    .option('--image-tag <tag>', 'image tag (default latest)')
+    .option('--data-folder <path>', 'where the configuration lives (default ./higress)')
+    .addOption(new Option('--pull <policy>', 'pull the image when missing or always').choices(['missing', 'always']).default('missing'))
+    .option('--timeout <seconds>', 'how long to wait for the gateway to serve', '120')
+    .option('--auto-routing', 'enable auto-routing for model higress/auto')
+    .option('--auto-routing-default-model <model>', 'model used by higress/auto when no rule matches')
+    .option('--reconfigure', 'run the setup wizard even if a deployment exists')
+    .option('--recreate', 'recreate the container (same data folder) when image, tag, ports or bind address changed')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--json', 'print the result as JSON');
+  return addStartProviderFlags(command);
+}
+
+export function registerStart(program: Command): void {
+  const command = defineStartOptions(program.command('start', { isDefault: true }));
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  $ get-ai-gateway start --non-interactive --openai-key sk-...
+  $ get-ai-gateway start --dashscope-key sk-... --deepseek-key sk-... --auto-routing --auto-routing-default-model qwen-turbo
+  $ get-ai-gateway start --azure-key KEY --azure-service-url "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01"
+  $ get-ai-gateway start --ollama-host 192.168.1.50 --ollama-port 11434 --dry-run`,
+  );
+  command.action(async (options: Record<string, unknown>) => {
+    const out = createOutput({ json: Boolean(options.json) });
+    const { detectTimezone } = await import('../core/mirror.js');
+    const { planStart } = await import('../core/start-plan.js');
+    const plan = planStart({ options, env: process.env, timezone: await detectTimezone() });
+    if (options.dryRun) {
+      const { printPlan } = await import('../ui/plan.js');
+      await printPlan(plan, out);
+      return;
+    }
+    const { runStart } = await import('../core/lifecycle.js');
+    await runStart(plan, options, out);
+  });
+}

@@ -1,0 +1,156 @@
+/** `config list|add|remove`: provider keys on a live or stopped gateway. */
+import chalk from 'chalk';
+import type { Output } from '../ui/output.js';
+import { providerById, providerNames, type Provider } from './catalog.js';
+import { resolveDeployment, type Deployment } from './deployment.js';
+import { UsageError } from './errors.js';
+import { editGateway, parseWriteMode, type ReloadReport } from './gateway-edit.js';
+import { GatewayFiles, type ConfiguredProvider } from './gateway-files.js';
+import {
+  buildProviderConfig,
+  checkExclusions,
+  checkToken,
+  maskSecret,
+  providerInputFromOptions,
+  resolveProvider,
+  splitKeyList,
+} from './provider-config.js';
+import { readDataFile } from './store/index.js';
+
+interface ProviderView {
+  id: string;
+  name: string;
+  type: string;
+  keys: string[];
+  models: string;
+  extras: Record<string, string | number | boolean>;
+}
+
+function view(p: ConfiguredProvider): ProviderView {
+  const secretKeys = new Set((p.provider?.extras ?? []).filter((f) => f.secret).map((f) => f.key));
+  const extras = Object.fromEntries(
+    Object.entries(p.extras).map(([k, v]) => [k, secretKeys.has(k) && typeof v === 'string' ? maskSecret(v) : v]),
+  );
+  return { id: p.id, name: p.provider?.name ?? p.id, type: p.type, keys: p.tokens.map(maskSecret), models: p.models, extras };
+}
+
+export async function loadFiles(deployment: Deployment): Promise<GatewayFiles> {
+  return GatewayFiles.load((path) => readDataFile(deployment.dataFolder, path));
+}
+
+export async function listProviders(options: Record<string, unknown>, out: Output): Promise<void> {
+  const deployment = await resolveDeployment(options);
+  const providers = (await loadFiles(deployment)).configuredProviders().map(view);
+  if (out.json) return out.result({ dataFolder: deployment.dataFolder, providers });
+  if (providers.length === 0) {
+    out.say(`No providers configured in ${deployment.dataFolder}.`);
+    out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
+    return;
+  }
+  out.say(chalk.dim(`Data folder: ${deployment.dataFolder} (${deployment.source})`));
+  for (const p of providers) {
+    const extras = Object.entries(p.extras).map(([k, v]) => `${k}=${v}`).join(', ');
+    out.say(`${chalk.bold(p.name)} (${p.id})`);
+    out.say(`  keys:   ${p.keys.join(', ') || '-'}`);
+    out.say(`  models: ${p.models}`);
+    if (extras) out.say(`  extras: ${extras}`);
+  }
+}
+
+/** Keys from exactly one of --key (repeatable), --key-stdin and --key-env; undefined when none is given. */
+export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.ReadStream = process.stdin): Promise<string[] | undefined> {
+  const sources = ['key', 'keyStdin', 'keyEnv'].filter((k) => options[k] !== undefined);
+  if (sources.length > 1) throw new UsageError('use only one of --key, --key-stdin and --key-env');
+  const split = (value: string, flag: string) => {
+    const keys = /[\r\n]/.test(value.trim()) ? [value.trim()] : splitKeyList(value);
+    if (keys.length === 0) throw new UsageError(`${flag} is empty`, { hint: 'pass the API key itself' });
+    return keys;
+  };
+  let keys: string[] | undefined;
+  if (options.key !== undefined) keys = (options.key as string[]).flatMap((value) => split(value, '--key'));
+  if (options.keyEnv !== undefined) {
+    const name = String(options.keyEnv);
+    const value = process.env[name];
+    if (value === undefined) throw new UsageError(`environment variable ${name} is not set`, { hint: `export ${name}=<key> first, or use --key-stdin` });
+    keys = split(value, `--key-env ${name}`);
+  }
+  if (options.keyStdin) {
+    if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: "printf '%s\\n' \"$KEY\" | get-ai-gateway config add ..." });
+    let text = '';
+    for await (const chunk of stdin) text += chunk;
+    keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k.length > 0);
+    if (keys.length === 0) throw new UsageError('--key-stdin got no key', { hint: 'write one key per line to standard input' });
+  }
+  return keys;
+}
+
+function reloadText(reload: ReloadReport): string {
+  if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
+  if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
+  return 'Written; the gateway did not confirm the reload within 2 s (it usually follows; check get-ai-gateway logs --component apiserver).';
+}
+
+export async function addProvider(options: Record<string, unknown>, out: Output, stdin?: NodeJS.ReadStream): Promise<void> {
+  const provider = resolveProvider(String(options.provider));
+  const writeMode = parseWriteMode(options.writeMode);
+  const keys = await readKeys(options, stdin);
+  const keyFlag = options.keyEnv !== undefined ? 'key-env' : options.keyStdin ? 'key-stdin' : 'key';
+  for (const key of keys ?? []) checkToken(provider, key, keyFlag);
+  if (keys && provider.keys?.none) {
+    throw new UsageError(`${provider.name} takes no API key`, { hint: `use ${(provider.extras ?? []).map((f) => `--${f.flag}`).join(' and ')}` });
+  }
+  const input = providerInputFromOptions(provider, { ...options, [`${provider.flag}Models`]: options.models }) ?? { extras: {} };
+  const codeToken = provider.keys?.variant && options[variantOption(provider)];
+  if (codeToken && !keys) throw new UsageError(`--${provider.keys!.variant!.flag.replace(/-key$/, '')} needs the token in --key, --key-stdin or --key-env`);
+  const deployment = await resolveDeployment(options);
+
+  const { result, reload } = await editGateway(
+    deployment,
+    ({ files, settings }) => {
+      const configured = files.configuredProviders();
+      const previous = configured.find((p) => p.id === provider.id);
+      checkExclusions([...configured.map((p) => p.id).filter((id) => id !== provider.id), provider.id]);
+      const tokens = keys && options.append && previous ? [...new Set([...previous.tokens, ...keys])] : keys;
+      const config = buildProviderConfig(
+        provider,
+        { ...input, tokens: codeToken ? undefined : tokens, variantTokens: codeToken ? tokens : undefined },
+        { previous, keyFlagName: 'key', modelsFlagName: 'models' },
+      );
+      settings.models = { ...settings.models, [provider.id]: config.models };
+      return files.upsertProvider(config).then(() => ({ config, action: previous ? 'updated' : 'added' }));
+    },
+    { writeMode },
+  );
+  const masked = result.config.tokens.map(maskSecret);
+  if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models }, reload });
+  out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}.`);
+  out.say(reloadText(reload));
+}
+
+const variantOption = (provider: Provider) =>
+  provider.keys!.variant!.flag.replace(/-key$/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export async function removeProvider(options: Record<string, unknown>, out: Output): Promise<void> {
+  const provider = resolveProvider(String(options.provider));
+  const writeMode = parseWriteMode(options.writeMode);
+  const deployment = await resolveDeployment(options);
+  const { result: removed, reload } = await editGateway(
+    deployment,
+    async ({ files, settings }) => {
+      const found = await files.removeProvider(provider.id);
+      const { [provider.id]: _gone, ...models } = settings.models;
+      settings.models = models;
+      return found;
+    },
+    { writeMode },
+  );
+  if (out.json) return out.result({ action: removed ? 'removed' : 'absent', provider: { id: provider.id, name: provider.name }, reload });
+  if (!removed) {
+    out.say(`${provider.name} (${provider.id}) is not configured in ${deployment.dataFolder}; nothing changed.`);
+    return;
+  }
+  out.say(`Removed ${provider.name} (${provider.id}): its key, route, registry and console entry are gone.`);
+  out.say(reloadText(reload));
+}
+
+export { providerById, providerNames };

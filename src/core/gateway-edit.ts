@@ -1,0 +1,84 @@
+/**
+ * One change to a live (or stopped) gateway: lock the data folder, read, change, commit through the write
+ * protocol, then confirm the gateway reloaded. Every command that changes files goes through `editGateway`.
+ */
+import { UsageError } from './errors.js';
+import { GatewayFiles, type FileChange } from './gateway-files.js';
+import type { Deployment } from './deployment.js';
+import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
+import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
+
+export type WriteMode = 'auto' | 'host' | 'container';
+
+export interface EditContext {
+  files: GatewayFiles;
+  settings: Settings;
+  /** Whether the settings file exists yet (a fresh data folder has none). */
+  hasSettingsFile: boolean;
+  /** Other files to commit in the same all-or-nothing step (the marker). */
+  alsoWrite: FileChange[];
+}
+
+export interface ReloadReport {
+  /** No running container: the files are read when it starts. */
+  running: boolean;
+  confirmed: boolean;
+  ms?: number;
+  via?: 'host' | 'container';
+}
+
+export interface EditResult<T> {
+  result: T;
+  changed: string[];
+  reload: ReloadReport;
+}
+
+export function parseWriteMode(value: unknown, env: NodeJS.ProcessEnv = process.env): WriteMode {
+  const raw = String(value ?? env.GET_AI_GATEWAY_WRITE_MODE ?? 'auto');
+  if (raw === 'auto' || raw === 'host' || raw === 'container') return raw;
+  throw new UsageError(`--write-mode must be auto, host or container (got "${raw}")`);
+}
+
+const RELOAD_WAIT_MS = 2000;
+
+export async function editGateway<T>(
+  deployment: Deployment,
+  mutate: (ctx: EditContext) => Promise<T> | T,
+  opts: { writeMode?: WriteMode; settingsChanged?: (before: Settings, after: Settings) => void } = {},
+): Promise<EditResult<T>> {
+  const { dataFolder } = deployment;
+  const live = await liveContainer(deployment, opts.writeMode ?? 'auto');
+  const startedAt = Date.now();
+  const outcome = await withDataFolderLock(dataFolder, async () => {
+    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path));
+    const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
+    const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
+    const before = JSON.stringify(settings);
+    const alsoWrite: FileChange[] = [];
+    const result = await mutate({ files, settings, hasSettingsFile: settingsText !== null, alsoWrite });
+    const changes: FileChange[] = [...files.changes(), ...alsoWrite];
+    if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
+    const mark = changes.length > 0 ? await live?.logMark() : undefined;
+    await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
+    return { result, changes, mark };
+  });
+  const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
+  let reload: ReloadReport = { running: Boolean(live), confirmed: false };
+  if (live && changedResources.length > 0) {
+    const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
+    reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined, via: live.inContainer ? 'container' : 'host' };
+  }
+  return { result: outcome.result, changed: outcome.changes.map((c) => c.path), reload };
+}
+
+interface LiveContainer {
+  inContainer?: InContainerOps;
+  logMark(): Promise<number>;
+  confirmReload(paths: string[], mark: number | undefined, waitMs: number): Promise<boolean>;
+}
+
+/** The running container of this deployment, if any; loads the Docker layer only when there is an engine. */
+async function liveContainer(deployment: Deployment, writeMode: WriteMode): Promise<LiveContainer | undefined> {
+  const { openLiveContainer } = await import('../docker/live-container.js');
+  return openLiveContainer(deployment, writeMode);
+}

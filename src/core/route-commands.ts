@@ -1,0 +1,114 @@
+/** `route list|add|remove|default|test`: auto-routing rules for model higress/auto. */
+import chalk from 'chalk';
+import type { Output } from '../ui/output.js';
+import { loadFiles } from './config-commands.js';
+import { resolveDeployment } from './deployment.js';
+import { UsageError } from './errors.js';
+import { editGateway, parseWriteMode } from './gateway-edit.js';
+import type { AutoRouting } from './gateway-files.js';
+import { AUTO_MODEL, checkModelName, checkPattern, decideRoute, insertRule, parseRuleId, triggerToPattern } from './routing.js';
+
+function routingView(routing: AutoRouting) {
+  return {
+    enabled: routing.enabled,
+    defaultModel: routing.defaultModel ?? null,
+    rules: routing.rules.map((r, id) => ({ id, pattern: r.pattern, model: r.model })),
+  };
+}
+
+export async function listRoutes(options: Record<string, unknown>, out: Output): Promise<void> {
+  const deployment = await resolveDeployment(options);
+  const routing = (await loadFiles(deployment)).autoRouting();
+  const view = routingView(routing);
+  if (out.json) return out.result(view);
+  out.say(`Auto-routing for ${AUTO_MODEL}: ${routing.enabled ? chalk.green('on') : 'off'}; default model: ${routing.defaultModel ?? '(none)'}`);
+  if (view.rules.length === 0) {
+    out.say('No rules. Add one with: get-ai-gateway route add --model <model> --trigger "word|other words"');
+    return;
+  }
+  for (const rule of view.rules) out.say(`  [${rule.id}] ${rule.pattern}  ->  ${rule.model}`);
+}
+
+function reloadLine(reload: { running: boolean; confirmed: boolean; ms?: number }): string {
+  if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
+  return reload.confirmed ? `Hot-reloaded in ${reload.ms} ms (no restart).` : 'Written; the gateway did not confirm the reload within 2 s.';
+}
+
+export async function addRoute(options: Record<string, unknown>, out: Output): Promise<void> {
+  const model = checkModelName(String(options.model ?? ''), '--model');
+  if ((options.trigger === undefined) === (options.pattern === undefined)) {
+    throw new UsageError('give exactly one of --trigger and --pattern', { hint: 'e.g. --trigger "deep thinking|深入思考" or --pattern "(?i)\\bprove\\b"' });
+  }
+  const pattern = options.trigger !== undefined ? triggerToPattern(String(options.trigger)) : String(options.pattern);
+  checkPattern(pattern, options.trigger !== undefined ? '--trigger' : '--pattern');
+  const defaultModel = options.defaultModel !== undefined ? checkModelName(String(options.defaultModel), '--default-model') : undefined;
+  const writeMode = parseWriteMode(options.writeMode);
+  const deployment = await resolveDeployment(options);
+  const { result, reload } = await editGateway(
+    deployment,
+    ({ files, settings }) => {
+      const routing = files.autoRouting();
+      const position = options.position === undefined ? undefined : parseRuleId(options.position, routing.rules.length, '--position', true);
+      const fallback = defaultModel ?? routing.defaultModel;
+      if (!fallback) {
+        throw new UsageError('auto-routing has no default model yet: add --default-model', { hint: 'e.g. --default-model qwen-turbo' });
+      }
+      const rules = insertRule(routing.rules, { pattern, model }, position);
+      files.setAutoRouting({ enabled: true, defaultModel: fallback, rules });
+      settings.autoRouting = true;
+      settings.autoRoutingDefaultModel = fallback;
+      return { id: position ?? rules.length - 1, pattern, model, wasEnabled: routing.enabled };
+    },
+    { writeMode },
+  );
+  if (out.json) return out.result({ rule: { id: result.id, pattern: result.pattern, model: result.model }, reload });
+  out.say(`Added rule [${result.id}] ${result.pattern} -> ${result.model}${result.wasEnabled ? '' : ' (auto-routing is now on)'}.`);
+  out.say(reloadLine(reload));
+}
+
+export async function removeRoute(options: Record<string, unknown>, out: Output): Promise<void> {
+  const writeMode = parseWriteMode(options.writeMode);
+  if (!/^\d+$/.test(String(options.ruleId).trim())) parseRuleId(options.ruleId, Number.MAX_SAFE_INTEGER);
+  const deployment = await resolveDeployment(options);
+  const { result, reload } = await editGateway(
+    deployment,
+    ({ files }) => {
+      const routing = files.autoRouting();
+      const id = parseRuleId(options.ruleId, routing.rules.length);
+      const [removed] = routing.rules.splice(id, 1);
+      files.setAutoRouting(routing);
+      return { id, ...removed! };
+    },
+    { writeMode },
+  );
+  if (out.json) return out.result({ removed: result, reload });
+  out.say(`Removed rule [${result.id}] ${result.pattern} -> ${result.model}. Later rules moved up one id.`);
+  out.say(reloadLine(reload));
+}
+
+export async function setDefaultRoute(options: Record<string, unknown>, out: Output): Promise<void> {
+  const model = checkModelName(String(options.model ?? ''), '--model');
+  const writeMode = parseWriteMode(options.writeMode);
+  const deployment = await resolveDeployment(options);
+  const { reload } = await editGateway(
+    deployment,
+    ({ files, settings }) => {
+      files.setAutoRouting({ ...files.autoRouting(), enabled: true, defaultModel: model });
+      settings.autoRouting = true;
+      settings.autoRoutingDefaultModel = model;
+    },
+    { writeMode },
+  );
+  if (out.json) return out.result({ enabled: true, defaultModel: model, reload });
+  out.say(`Auto-routing is on; ${AUTO_MODEL} falls back to ${model}.`);
+  out.say(reloadLine(reload));
+}
+
+export async function testRoute(message: string, options: Record<string, unknown>, out: Output): Promise<void> {
+  const deployment = await resolveDeployment(options);
+  const decision = decideRoute((await loadFiles(deployment)).autoRouting(), message);
+  if (out.json) return out.result({ enabled: decision.enabled, model: decision.model ?? null, ruleId: decision.ruleId ?? null, pattern: decision.pattern ?? null });
+  if (!decision.enabled) return out.say(`Auto-routing is off: ${AUTO_MODEL} is not routed (enable it with get-ai-gateway route default --model <model>).`);
+  if (decision.ruleId !== undefined) out.say(`${decision.model}  (rule [${decision.ruleId}] ${decision.pattern})`);
+  else out.say(`${decision.model ?? '(no default model)'}  (no rule matched: default model)`);
+}

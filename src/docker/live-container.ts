@@ -1,0 +1,64 @@
+/** The running gateway seen from a file edit: where the final rename happens and how a reload is confirmed. */
+import type { Deployment } from '../core/deployment.js';
+import { OperationalError } from '../core/errors.js';
+import type { WriteMode } from '../core/gateway-edit.js';
+import type { InContainerOps } from '../core/store/index.js';
+import { findContainer } from './container.js';
+import { execInContainer } from './container-io.js';
+import { connectEngine } from './engine.js';
+
+const APISERVER_LOG = '/var/log/higress/apiserver.log';
+
+/** `wasmplugins/ai-proxy.internal.yaml` → the apiserver's event text `wasmplugins higress-system/ai-proxy.internal`. */
+export function eventKey(path: string): string {
+  const [kind, file] = path.split('/') as [string, string];
+  return `${kind} higress-system/${file.replace(/\.yaml$/, '')}`;
+}
+
+export function eventsSeen(logText: string, paths: string[]): boolean {
+  return paths.every((path) => new RegExp(`event (ADDED|MODIFIED|DELETED) ${escapeRegExp(eventKey(path))}(\\s|$)`, 'm').test(logText));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export async function openLiveContainer(deployment: Deployment, writeMode: WriteMode) {
+  const engine = await connectEngine({ probeTimeoutMs: 1500 }).catch((error: unknown) => {
+    if (writeMode === 'container') throw error;
+    return undefined;
+  });
+  const container = engine ? await findContainer(engine.docker, deployment.containerName) : null;
+  if (!engine || !container || container.state !== 'running' || !container.managed) {
+    if (writeMode === 'container') {
+      throw new OperationalError(`--write-mode container needs the running container ${deployment.containerName}`, {
+        hint: 'start it with get-ai-gateway start, or use --write-mode host',
+      });
+    }
+    return undefined;
+  }
+  const { docker } = engine;
+  const run = async (cmd: string[]) => {
+    const result = await execInContainer(docker, container.id, cmd);
+    if (result.exitCode !== 0) throw new OperationalError(`${cmd.join(' ')} failed in the container: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    return result.stdout;
+  };
+  const inside = writeMode === 'container' || (writeMode === 'auto' && engine.isDockerDesktop);
+  const inContainer: InContainerOps | undefined = inside
+    ? { rename: async (from, to) => void (await run(['mv', '-f', from, to])), remove: async (path) => void (await run(['rm', '-f', path])) }
+    : undefined;
+  return {
+    inContainer,
+    async logMark(): Promise<number> {
+      const out = await run(['sh', '-c', `wc -l < ${APISERVER_LOG} 2>/dev/null || echo 0`]).catch(() => '0');
+      return Number.parseInt(out.trim(), 10) || 0;
+    },
+    async confirmReload(paths: string[], mark: number | undefined, waitMs: number): Promise<boolean> {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const text = await run(['tail', '-n', `+${(mark ?? 0) + 1}`, APISERVER_LOG]).catch(() => '');
+        if (eventsSeen(text, paths)) return true;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}

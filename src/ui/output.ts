@@ -1,0 +1,35 @@
+/** How the CLI talks: results to stdout, progress and diagnostics to stderr; `--json` leaves stdout to one JSON object. */
+import chalk from 'chalk';
+
+export function configureColors(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stdout): void {
+  if ('NO_COLOR' in env || env.TERM === 'dumb' || !stream.isTTY) chalk.level = 0;
+}
+
+/** A person is watching: a TTY and not CI. Spinners and prompts only then. */
+export function isInteractive(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): boolean {
+  return Boolean(stream.isTTY) && !env.CI;
+}
+
+export interface Output {
+  json: boolean;
+  /** A line of the human result (stdout; stderr under --json). */
+  say(line?: string): void;
+  /** Progress and notes (stderr). */
+  note(line: string): void;
+  warn(line: string): void;
+  /** The machine result: printed only under --json. */
+  result(value: unknown): void;
+}
+
+export function createOutput(opts: { json?: boolean } = {}): Output {
+  const json = Boolean(opts.json);
+  return {
+    json,
+    say: (line = '') => (json ? process.stderr : process.stdout).write(line + '\n'),
+    note: (line) => process.stderr.write(line + '\n'),
+    warn: (line) => process.stderr.write(`${chalk.yellow('warning:')} ${line}\n`),
+    result: (value) => {
+      if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import chalk from 'chalk';
+import { providerById } from '../core/catalog.js';
+import { maskSecret } from '../core/provider-config.js';
+import { renderFreshDataFolder, type StartPlan } from '../core/start-plan.js';
+import type { Output } from './output.js';
+
+/** `start --dry-run`: everything resolved, nothing written. */
+export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
+  const files = plan.existing ? [] : (await renderFreshDataFolder(plan)).map((f) => f.path).sort();
+  const providers = plan.providers.map((p) => ({
+    id: p.id,
+    name: providerById(p.id).name,
+    keys: p.tokens.map(maskSecret),
+    models: p.models,
+  }));
+  const result = {
+    dryRun: true,
+    timezone: plan.timezone.timezone ?? null,
+    timezoneSource: plan.timezone.source,
+    image: plan.image.ref,
+    imageReason: plan.image.reason,
+    fallbackImages: plan.image.fallbackRepos.map((r) => `${r}:${plan.image.tag}`),
+    pluginRegistry: plan.image.pluginRegistry,
+    containerName: plan.containerName,
+    bindAddress: plan.bindAddress,
+    ports: plan.ports,
+    mounts: plan.mounts,
+    env: Object.keys(plan.env),
+    dataFolder: plan.dataFolder,
+    existingDataFolder: plan.existing,
+    providers,
+    autoRouting: plan.autoRouting ?? null,
+    files,
+  };
+  if (out.json) return out.result(result);
+  out.say(chalk.bold('Plan (dry run: nothing is written, Docker is not touched)'));
+  out.say(`  Timezone:        ${result.timezone ?? 'unknown'} (from ${result.timezoneSource})`);
+  out.say(`  Image:           ${result.image} (${result.imageReason})`);
+  if (result.fallbackImages.length) out.say(`  Fallback images: ${result.fallbackImages.join(', ')}`);
+  out.say(`  Plugin registry: ${result.pluginRegistry}`);
+  out.say(`  Container:       ${result.containerName} (restart policy always)`);
+  out.say(`  Ports:           ${plan.bindAddress}:${plan.ports.http} HTTP, :${plan.ports.https} HTTPS, :${plan.ports.console} console`);
+  for (const m of plan.mounts) out.say(`  Mount:           ${m.host} -> ${m.container}`);
+  out.say(`  Container env:   ${result.env.join(', ')} (no keys)`);
+  out.say(`  Providers:       ${providers.length ? '' : 'none'}`);
+  for (const p of providers) out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
+  out.say(`  Auto-routing:    ${plan.autoRouting ? `on, default model ${plan.autoRouting.defaultModel}` : 'unchanged'}`);
+  if (plan.existing) {
+    out.say(`  Data folder:     ${plan.dataFolder} (exists: providers above would be applied to it)`);
+  } else {
+    out.say(`  Data folder:     ${plan.dataFolder} (new), files:`);
+    for (const f of files) out.say(`    ${f}`);
+  }
+}

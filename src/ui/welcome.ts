@@ -1,0 +1,98 @@
+import chalk from 'chalk';
+import { exampleModel } from '../core/catalog.js';
+import type { ReloadReport } from '../core/gateway-edit.js';
+import type { GatewayFiles } from '../core/gateway-files.js';
+import { modelMatches } from '../core/model-patterns.js';
+import { AUTO_MODEL } from '../core/routing.js';
+import type { StartPlan } from '../core/start-plan.js';
+import type { Output } from './output.js';
+
+export interface Welcome {
+  action: 'created' | 'recreated' | 'started' | 'already-running';
+  container: string;
+  image: string;
+  readyMs: number;
+  endpoints: { http: string; https: string; chatCompletions: string; console: string };
+  console: 'ready' | 'starting';
+  providers: { id: string; name: string; models: string; exampleModel: string }[];
+  autoRouting: { enabled: boolean; defaultModel: string | null; rules: number };
+  examples: string[];
+  dataFolder: string;
+  logsFolder: string;
+  changes: string[];
+  reload?: ReloadReport;
+  stop: string;
+}
+
+const host = (address: string) => (address === '0.0.0.0' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address);
+
+function curl(base: string, model: string, message: string): string {
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: message }] });
+  return `curl ${base}/v1/chat/completions -H 'Content-Type: application/json' -d '${body.replaceAll("'", "'\\''")}'`;
+}
+
+export function buildWelcome(input: {
+  plan: StartPlan;
+  files: GatewayFiles;
+  action: Welcome['action'];
+  readyMs: number;
+  consoleReady: boolean;
+  changes: string[];
+  reload?: ReloadReport;
+}): Welcome {
+  const { plan, files } = input;
+  const base = `http://${host(plan.bindAddress)}:${plan.ports.http}`;
+  const providers = files.configuredProviders().map((p) => ({
+    id: p.id,
+    name: p.provider?.name ?? p.id,
+    models: p.models,
+    exampleModel: p.provider && p.match ? exampleModel(p.provider, (m) => modelMatches(p.match!, m), p.models) : p.models,
+  }));
+  const routing = files.autoRouting();
+  const examples = providers.slice(0, 1).map((p) => curl(base, p.exampleModel, 'Hello!'));
+  if (routing.enabled) examples.push(curl(base, AUTO_MODEL, routing.rules[0] ? 'deep thinking: why is the sky blue?' : 'Hello!'));
+  return {
+    action: input.action,
+    container: plan.containerName,
+    image: plan.image.ref,
+    readyMs: input.readyMs,
+    endpoints: {
+      http: base,
+      https: `https://${host(plan.bindAddress)}:${plan.ports.https}`,
+      chatCompletions: `${base}/v1/chat/completions`,
+      console: `http://${host(plan.bindAddress)}:${plan.ports.console}`,
+    },
+    console: input.consoleReady ? 'ready' : 'starting',
+    providers,
+    autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules.length },
+    examples,
+    dataFolder: plan.dataFolder,
+    logsFolder: `${plan.dataFolder}/logs`,
+    changes: input.changes,
+    reload: input.reload,
+    stop: `get-ai-gateway stop${plan.containerName === 'higress-ai-gateway' ? '' : ` --container-name ${plan.containerName}`}`,
+  };
+}
+
+export function printWelcome(w: Welcome, out: Output): void {
+  if (out.json) return out.result(w);
+  const verb = { created: 'is up', recreated: 'was recreated and is up', started: 'started again', 'already-running': 'is already running' }[w.action];
+  out.say('');
+  out.say(chalk.green.bold(`Higress AI Gateway ${verb}`) + chalk.dim(` (${w.container}, ready in ${(w.readyMs / 1000).toFixed(1)} s)`));
+  for (const change of w.changes) out.say(`  Applied: ${change}${w.reload?.confirmed ? ` (hot-reloaded in ${w.reload.ms} ms)` : ''}`);
+  out.say('');
+  out.say(`  Chat completions  ${w.endpoints.chatCompletions}  (OpenAI-compatible)`);
+  out.say(`  HTTPS             ${w.endpoints.https}`);
+  out.say(`  Console           ${w.endpoints.console}  (${w.console})`);
+  out.say(`  Providers         ${w.providers.map((p) => `${p.name} [${p.models}]`).join(', ') || 'none'}`);
+  if (w.autoRouting.enabled) out.say(`  Auto-routing      model ${AUTO_MODEL}: ${w.autoRouting.rules} rule(s), default ${w.autoRouting.defaultModel}`);
+  out.say(`  Logs              ${w.logsFolder}`);
+  out.say(`  Configuration     ${w.dataFolder}`);
+  if (w.examples.length) {
+    out.say('');
+    out.say('Try it:');
+    for (const example of w.examples) out.say(`  ${example}`);
+  }
+  out.say('');
+  out.say(`Stop it with: ${w.stop}`);
+}
