@@ -52,7 +52,7 @@ describe('commitChanges', () => {
     expect(await readDataFile(data, B)).toBeNull();
   });
 
-  it.skipIf(process.platform === 'win32')('creates files 0600 and folders 0700', async () => {
+  it('creates files 0600 and folders 0700', async () => {
     const data = join(tempDataFolder(), 'higress');
     await commitChanges(data, [{ path: A, content: 'x: 1\n' }]);
     const mode = (p: string) => statSync(p).mode & 0o777;
