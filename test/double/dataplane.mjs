@@ -1,0 +1,314 @@
+// Gateway double (TEST EQUIPMENT, not product): the data path, i.e. what Envoy with the model-router,
+// ai-proxy and ai-statistics plugins does with a request, reduced to what the installer's tests observe.
+// Mirrors docs contract sections 1, 2 and 5:
+//   model-router  body.model -> header `modelToHeader`; `higress/auto` + autoRouting -> first matching rule
+//                 (RE2, on the last user message's text) else defaultModel; bad/empty rules are skipped.
+//   routing       Ingresses by name; all `higress.io/{exact,prefix,regex}-match-header-<h>` annotations must
+//                 hold (regex = full match, RE2); Ingresses without header matches come last; none -> 404.
+//   upstream      `higress.io/destination: <registry>.<dns|static>:<port>` -> McpBridge registry:
+//                 dns -> protocol://domain:port, static -> protocol://domain ("ip:port"). Only http is
+//                 proxied; https upstreams answer 502 (this sandbox has no internet anyway).
+//   ai-proxy      matchRules entry whose service list holds the service -> activeProviderId -> provider ->
+//                 `Authorization: Bearer <apiTokens[0]>` (the real plugin picks a token at random; the double
+//                 always takes the first). No path rewriting, no modelMapping, no protocol translation.
+//   access log    one JSON line per request in the real field names; `ai_log` is a JSON string with model,
+//                 input_token, output_token, llm_service_duration, present only when an ai-statistics
+//                 WasmPlugin is loaded (as in the real gateway, where that plugin writes it).
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { RE2JS } from 're2js';
+
+// model-router's default `enableOnPathSuffix`
+const MODEL_PATH_SUFFIXES = [
+  '/completions', '/embeddings', '/images/generations', '/audio/speech', '/fine_tuning/jobs',
+  '/moderations', '/image-synthesis', '/video-synthesis', '/rerank', '/messages',
+];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const MATCH_ANNOTATION = /^higress\.io\/(exact|prefix|regex)-match-header-(.+)$/;
+
+const regexCache = new Map();
+/** RE2 compile with a cache; undefined when the pattern does not compile. */
+function re2(pattern) {
+  if (!regexCache.has(pattern)) {
+    let compiled;
+    try {
+      compiled = RE2JS.compile(pattern);
+    } catch {
+      compiled = undefined;
+    }
+    regexCache.set(pattern, compiled);
+  }
+  return regexCache.get(pattern);
+}
+
+function isWasmPluginOn(obj) {
+  return obj && obj.spec?.defaultConfigDisable !== true;
+}
+
+/** model-router: returns { headerName, model } and may replace body.model. */
+export function applyModelRouter(store, path, body) {
+  const plugin = store.get('wasmplugins', 'model-router.internal');
+  if (!isWasmPluginOn(plugin)) return {};
+  const cfg = plugin.spec?.defaultConfig ?? {};
+  const headerName = String(cfg.modelToHeader || 'x-higress-llm-model').toLowerCase();
+  const suffixes = Array.isArray(cfg.enableOnPathSuffix) ? cfg.enableOnPathSuffix : MODEL_PATH_SUFFIXES;
+  const pathname = path.split('?')[0];
+  if (!suffixes.some((s) => pathname.endsWith(s))) return {};
+  if (!body || typeof body !== 'object' || typeof body.model !== 'string' || body.model === '') return {};
+  const auto = cfg.autoRouting;
+  if (body.model === 'higress/auto' && auto?.enable === true) {
+    const text = lastUserText(body.messages);
+    let chosen;
+    for (const rule of Array.isArray(auto.rules) ? auto.rules : []) {
+      if (!rule?.pattern || !rule?.model) continue;
+      const re = re2(String(rule.pattern));
+      if (re && re.matcher(text).find()) {
+        chosen = String(rule.model);
+        break;
+      }
+    }
+    chosen ??= auto.defaultModel ? String(auto.defaultModel) : undefined;
+    if (chosen) body.model = chosen;
+  }
+  return { headerName, model: body.model };
+}
+
+export function lastUserText(messages) {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (Array.isArray(m.content)) {
+      for (let j = m.content.length - 1; j >= 0; j--) {
+        if (m.content[j]?.type === 'text') return String(m.content[j].text ?? '');
+      }
+    }
+    return '';
+  }
+  return '';
+}
+
+function headerConditions(ingress) {
+  const out = [];
+  for (const [key, value] of Object.entries(ingress.metadata?.annotations ?? {})) {
+    const m = MATCH_ANNOTATION.exec(key);
+    if (m) out.push({ kind: m[1], header: m[2].toLowerCase(), value: String(value) });
+  }
+  return out;
+}
+
+function conditionHolds(cond, headers) {
+  const actual = headers[cond.header];
+  if (typeof actual !== 'string') return false;
+  if (cond.kind === 'exact') return actual === cond.value;
+  if (cond.kind === 'prefix') return actual.startsWith(cond.value);
+  const re = re2(cond.value);
+  return Boolean(re && re.matches(actual));
+}
+
+function pathMatches(ingress, pathname) {
+  const paths = (ingress.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []);
+  if (paths.length === 0) return true;
+  return paths.some((p) => (p.pathType === 'Exact' ? pathname === p.path : pathname.startsWith(p.path ?? '/')));
+}
+
+/** The first Ingress (by name, header-matching ones first) whose conditions hold. */
+export function selectRoute(store, headers, pathname) {
+  const candidates = store
+    .list('ingresses')
+    .map((r) => ({ name: r.name, obj: r.obj, conds: headerConditions(r.obj) }))
+    .filter((c) => c.obj.metadata?.annotations?.['higress.io/destination']);
+  const ordered = [...candidates.filter((c) => c.conds.length), ...candidates.filter((c) => !c.conds.length)];
+  return ordered.find((c) => c.conds.every((cond) => conditionHolds(cond, headers)) && pathMatches(c.obj, pathname));
+}
+
+/** `higress.io/destination` -> { service, port, registry, upstreamBase } */
+export function resolveDestination(store, destination) {
+  const line = String(destination).split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  const target = line.replace(/^\d+(\.\d+)?%\s+/, '');
+  const colon = target.lastIndexOf(':');
+  const service = colon > 0 ? target.slice(0, colon) : target;
+  const port = colon > 0 ? target.slice(colon + 1) : '80';
+  const dot = service.lastIndexOf('.');
+  const registryName = service.slice(0, dot);
+  const type = service.slice(dot + 1);
+  const bridges = [...store.list('mcpbridges')].sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : 0));
+  for (const b of bridges) {
+    const reg = (b.obj.spec?.registries ?? []).find((r) => r?.name === registryName && r?.type === type);
+    if (!reg) continue;
+    const protocol = String(reg.protocol || 'http').toLowerCase();
+    const upstreamBase = type === 'static' ? `${protocol}://${reg.domain}` : `${protocol}://${reg.domain}:${reg.port}`;
+    return { service, port, registry: reg, protocol, upstreamBase };
+  }
+  return { service, port };
+}
+
+/** ai-proxy: the provider whose match rule names the service. */
+export function providerFor(store, service) {
+  const plugin = store.get('wasmplugins', 'ai-proxy.internal');
+  if (!isWasmPluginOn(plugin)) return undefined;
+  const rule = (plugin.spec?.matchRules ?? []).find(
+    (r) => Array.isArray(r?.service) && r.service.includes(service) && r.configDisable !== true,
+  );
+  const id = rule?.config?.activeProviderId;
+  if (!id) return undefined;
+  const providers = plugin.spec?.defaultConfig?.providers ?? [];
+  return providers.find((p) => p?.id === id);
+}
+
+function aiStatisticsOn(store) {
+  return store
+    .list('wasmplugins')
+    .some(
+      (r) =>
+        (r.obj.metadata?.labels?.['higress.io/wasm-plugin-name'] === 'ai-statistics' || r.name.startsWith('ai-statistics')) &&
+        isWasmPluginOn(r.obj),
+    );
+}
+
+/** usage from a JSON body or from the last SSE chunk that carries one. */
+export function usageOf(text) {
+  try {
+    return JSON.parse(text)?.usage;
+  } catch {
+    let usage;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data:')) continue;
+      try {
+        usage = JSON.parse(line.slice(5).trim())?.usage ?? usage;
+      } catch {
+        /* [DONE] and the like */
+      }
+    }
+    return usage;
+  }
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * @param {{ store: import('./store.mjs').Store, writeAccessLog: (entry: object) => void }} deps
+ * @returns {(req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>}
+ */
+export function createDataPlane({ store, writeAccessLog }) {
+  return async function handle(req, res) {
+    const started = Date.now();
+    const requestId = String(req.headers['x-request-id'] || randomUUID());
+    const pathname = (req.url ?? '/').split('?')[0];
+    const log = {
+      start_time: new Date(started).toISOString(),
+      method: req.method,
+      path: req.url,
+      protocol: `HTTP/${req.httpVersion}`,
+      response_code: 0,
+      response_flags: '-',
+      duration: 0,
+      bytes_received: 0,
+      bytes_sent: 0,
+      upstream_cluster: '-',
+      upstream_host: '-',
+      route_name: '-',
+      request_id: requestId,
+      authority: req.headers.host ?? '-',
+      user_agent: req.headers['user-agent'] ?? '-',
+      x_forwarded_for: req.headers['x-forwarded-for'] ?? '-',
+      ai_log: '-',
+    };
+    const finish = (status, headers, payload, flags = '-') => {
+      if (!res.headersSent) res.writeHead(status, headers);
+      res.end(payload);
+      log.response_code = status;
+      log.response_flags = flags;
+      log.duration = Date.now() - started;
+      log.bytes_sent = payload ? Buffer.byteLength(payload) : log.bytes_sent;
+      writeAccessLog(log);
+    };
+
+    const raw = await readBody(req);
+    log.bytes_received = raw.length;
+    let body;
+    try {
+      body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch {
+      body = undefined;
+    }
+
+    const headers = { ...req.headers };
+    const routed = applyModelRouter(store, req.url ?? '/', body);
+    if (routed.headerName) headers[routed.headerName] = routed.model;
+    const outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : raw;
+
+    const route = selectRoute(store, headers, pathname);
+    if (!route) return finish(404, { 'content-type': 'text/plain' }, '', 'NR');
+    log.route_name = route.name;
+
+    const dest = resolveDestination(store, route.obj.metadata.annotations['higress.io/destination']);
+    log.upstream_cluster = `outbound|${dest.port}||${dest.service}`;
+    if (!dest.upstreamBase) {
+      return finish(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
+    }
+    const provider = providerFor(store, dest.service);
+    const providerHeader = provider?.id ? { 'x-double-provider': String(provider.id) } : {};
+    if (dest.protocol !== 'http') {
+      return finish(502, { 'content-type': 'text/plain', ...providerHeader }, `double: ${dest.protocol} upstreams are not supported`, 'UF');
+    }
+
+    const target = new URL(req.url ?? '/', dest.upstreamBase);
+    log.upstream_host = target.host;
+    const outHeaders = {};
+    for (const [k, v] of Object.entries(headers)) {
+      if (!HOP_BY_HOP.has(k) && k !== 'host' && k !== 'content-length') outHeaders[k] = v;
+    }
+    outHeaders['x-request-id'] = requestId;
+    outHeaders['content-length'] = String(outBody.length);
+    const token = Array.isArray(provider?.apiTokens) ? provider.apiTokens[0] : undefined;
+    if (token !== undefined) outHeaders.authorization = `Bearer ${token}`;
+
+    const timeoutMs = Number(provider?.timeout) > 0 ? Number(provider.timeout) : 120_000;
+    const upstreamStarted = Date.now();
+    const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
+    upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
+    upReq.on('error', (err) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err.code === 'TIMEOUT') finish(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
+      else finish(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
+    });
+    upReq.on('response', (upRes) => {
+      const relay = { ...providerHeader };
+      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) relay[k] = v;
+      res.writeHead(upRes.statusCode ?? 502, relay);
+      const chunks = [];
+      upRes.on('data', (c) => {
+        chunks.push(c);
+        res.write(c);
+      });
+      upRes.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        log.bytes_sent = Buffer.byteLength(text);
+        if (aiStatisticsOn(store)) {
+          const usage = usageOf(text) ?? {};
+          log.ai_log = JSON.stringify({
+            model: body?.model ?? '-',
+            input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
+            output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
+            llm_service_duration: Date.now() - upstreamStarted,
+          });
+        }
+        finish(upRes.statusCode ?? 502, relay, undefined);
+      });
+      upRes.on('error', () => res.destroy());
+    });
+    upReq.end(outBody);
+  };
+}
