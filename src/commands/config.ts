@@ -17,7 +17,7 @@ export function registerConfig(program: Command): void {
   deploymentOptions(config.command('list').description('List configured providers with masked keys'))
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway config list\n  $ get-ai-gateway config list --json')
     .action(async (options: Record<string, unknown>) => {
-      const { listProviders } = await import('../core/config-commands.js');
+      const { listProviders } = await import('../core/config-list.js');
       await listProviders(options, createOutput(options));
     });
 

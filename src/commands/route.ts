@@ -8,7 +8,7 @@ export function registerRoute(program: Command): void {
   deploymentOptions(route.command('list').description('List auto-routing rules'))
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route list --json')
     .action(async (options: Record<string, unknown>) => {
-      const { listRoutes } = await import('../core/route-commands.js');
+      const { listRoutes } = await import('../core/route-view.js');
       await listRoutes(options, createOutput(options));
     });
 
@@ -53,7 +53,7 @@ Examples:
     .argument('<message>', 'the last user message')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route test "deep thinking: why is the sky blue?"')
     .action(async (message: string, options: Record<string, unknown>) => {
-      const { testRoute } = await import('../core/route-commands.js');
+      const { testRoute } = await import('../core/route-view.js');
       await testRoute(message, options, createOutput(options));
     });
 }

@@ -1,11 +1,9 @@
 /** `config list|add|remove`: provider keys on a live or stopped gateway. */
-import chalk from 'chalk';
 import type { Output } from '../ui/output.js';
-import { providerById, providerNames, type Provider } from './catalog.js';
-import { resolveDeployment, type Deployment } from './deployment.js';
+import type { Provider } from './catalog.js';
+import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { editGateway, parseWriteMode, type ReloadReport } from './gateway-edit.js';
-import { GatewayFiles, type ConfiguredProvider } from './gateway-files.js';
 import {
   buildProviderConfig,
   checkExclusions,
@@ -15,47 +13,6 @@ import {
   resolveProvider,
   splitKeyList,
 } from './provider-config.js';
-import { readDataFile } from './store/index.js';
-
-interface ProviderView {
-  id: string;
-  name: string;
-  type: string;
-  keys: string[];
-  models: string;
-  extras: Record<string, string | number | boolean>;
-}
-
-function view(p: ConfiguredProvider): ProviderView {
-  const secretKeys = new Set((p.provider?.extras ?? []).filter((f) => f.secret).map((f) => f.key));
-  const extras = Object.fromEntries(
-    Object.entries(p.extras).map(([k, v]) => [k, secretKeys.has(k) && typeof v === 'string' ? maskSecret(v) : v]),
-  );
-  return { id: p.id, name: p.provider?.name ?? p.id, type: p.type, keys: p.tokens.map(maskSecret), models: p.models, extras };
-}
-
-export async function loadFiles(deployment: Deployment): Promise<GatewayFiles> {
-  return GatewayFiles.load((path) => readDataFile(deployment.dataFolder, path));
-}
-
-export async function listProviders(options: Record<string, unknown>, out: Output): Promise<void> {
-  const deployment = await resolveDeployment(options);
-  const providers = (await loadFiles(deployment)).configuredProviders().map(view);
-  if (out.json) return out.result({ dataFolder: deployment.dataFolder, providers });
-  if (providers.length === 0) {
-    out.say(`No providers configured in ${deployment.dataFolder}.`);
-    out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
-    return;
-  }
-  out.say(chalk.dim(`Data folder: ${deployment.dataFolder} (${deployment.source})`));
-  for (const p of providers) {
-    const extras = Object.entries(p.extras).map(([k, v]) => `${k}=${v}`).join(', ');
-    out.say(`${chalk.bold(p.name)} (${p.id})`);
-    out.say(`  keys:   ${p.keys.join(', ') || '-'}`);
-    out.say(`  models: ${p.models}`);
-    if (extras) out.say(`  extras: ${extras}`);
-  }
-}
 
 /** Keys from exactly one of --key (repeatable), --key-stdin and --key-env; undefined when none is given. */
 export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.ReadStream = process.stdin): Promise<string[] | undefined> {
@@ -153,4 +110,3 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
   out.say(reloadText(reload));
 }
 
-export { providerById, providerNames };

@@ -21,6 +21,8 @@ export const FILES = {
 
 export const MARKER_FILE = '.ai-gateway-configured';
 export const MODEL_HEADER = 'x-higress-llm-model';
+/** The model name that asks model-router to pick a model from the message. */
+export const AUTO_MODEL = 'higress/auto';
 const MATCH_ANNOTATION = (kind: string) => `higress.io/${kind}-match-header-${MODEL_HEADER}`;
 const DESTINATION = 'higress.io/destination';
 

@@ -165,8 +165,8 @@ async function finish(
 ): Promise<void> {
   const readyMs = await waitReady(docker, plan, id, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
-  const { loadFiles } = await import('./config-commands.js');
-  const files: GatewayFiles = await loadFiles({ dataFolder: plan.dataFolder, containerName: plan.containerName, source: '--data-folder' });
+  const { loadFiles } = await import('./gateway-read.js');
+  const files: GatewayFiles = await loadFiles(plan);
   const welcome = buildWelcome({ plan, files, action, readyMs, consoleReady, changes, reload });
   printWelcome(welcome, out);
 }

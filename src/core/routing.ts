@@ -3,7 +3,7 @@ import { RE2JS } from 're2js';
 import { UsageError } from './errors.js';
 import type { AutoRouting, RoutingRule } from './gateway-files.js';
 
-export const AUTO_MODEL = 'higress/auto';
+export { AUTO_MODEL } from './gateway-files.js';
 
 /** The gateway skips a rule whose pattern does not compile, silently; we refuse it up front. */
 export function checkPattern(pattern: string, flag = '--pattern'): void {

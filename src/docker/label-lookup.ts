@@ -6,10 +6,9 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { readFile, stat } from 'node:fs/promises';
+import { LABEL_DATA_FOLDER, LABEL_MANAGED } from './container.js';
 import { discoverEndpoints, type EngineEndpoint } from './endpoints.js';
 
-const LABEL_MANAGED = 'io.higress.get-ai-gateway.managed';
-const LABEL_DATA_FOLDER = 'io.higress.get-ai-gateway.data-folder';
 
 function getJson(endpoint: EngineEndpoint, path: string, timeoutMs: number): Promise<{ status: number; body: unknown } | undefined> {
   return new Promise((resolve) => {

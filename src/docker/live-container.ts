@@ -3,7 +3,8 @@ import type { Deployment } from '../core/deployment.js';
 import { OperationalError } from '../core/errors.js';
 import type { WriteMode } from '../core/gateway-edit.js';
 import type { InContainerOps } from '../core/store/index.js';
-import { findContainer } from './container.js';
+import { findContainer, LABEL_DATA_FOLDER } from './container.js';
+import { realpathSync } from 'node:fs';
 import { execInContainer } from './container-io.js';
 import { connectEngine } from './engine.js';
 
@@ -27,7 +28,9 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
     return undefined;
   });
   const container = engine ? await findContainer(engine.docker, deployment.containerName) : null;
-  if (!engine || !container || container.state !== 'running' || !container.managed) {
+  // Only the container that mounts this data folder: a default-named container of another deployment is not ours to reload.
+  const mountsThisFolder = container && sameFolder(container.labels[LABEL_DATA_FOLDER], deployment.dataFolder);
+  if (!engine || !container || container.state !== 'running' || !container.managed || !mountsThisFolder) {
     if (writeMode === 'container') {
       throw new OperationalError(`--write-mode container needs the running container ${deployment.containerName}`, {
         hint: 'start it with get-ai-gateway start, or use --write-mode host',
@@ -61,4 +64,16 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
       }
     },
   };
+}
+
+function sameFolder(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return real(a) === real(b);
 }
