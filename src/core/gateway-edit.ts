@@ -50,7 +50,7 @@ export async function editGateway<T>(
   const live = await liveContainer(deployment, opts.writeMode ?? 'auto');
   const startedAt = Date.now();
   const outcome = await withDataFolderLock(dataFolder, async () => {
-    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path));
+    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true });
     const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
     const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
     const before = JSON.stringify(settings);

@@ -1,10 +1,12 @@
 /**
  * The gateway's configuration as documents: read what is there (ours, upstream's or the console's),
  * change only what we mean to, and hand back the file changes. Comments, unknown fields and order survive.
+ * Reads use a fast plain parse; a file becomes an editable `yaml` Document only when it is changed.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { endpointOf, PROVIDERS, providerById, type Extras, type Provider } from './catalog.js';
 import { headerMatch, modelPredicates, type HeaderMatch } from './model-patterns.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
@@ -61,63 +63,96 @@ export interface ConfiguredProvider extends ProviderConfig {
 }
 
 type Reader = (path: string) => Promise<string | null>;
+type YamlModule = typeof import('yaml');
 
 interface OwnedFile {
+  /** The file's text, or null when it does not exist. */
   original: string | null;
+  /** Text the file starts from when it does not exist yet (a template). */
+  initial: string | null;
+  /** Plain parse of `original ?? initial`. */
+  plain: unknown;
+  /** Created on first change. */
   doc: Document | null;
   dirty: boolean;
+  deleted: boolean;
+}
+
+/** The parser for reading: YAML 1.2 core schema, like the `yaml` package (no timestamps). */
+function parsePlain(text: string, path: string): unknown {
+  try {
+    return loadYaml(text, { schema: CORE_SCHEMA, filename: path });
+  } catch (error) {
+    throw new Error(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+}
+
+function at(value: unknown, keys: string[]): unknown {
+  let node = value;
+  for (const key of keys) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
 }
 
 export class GatewayFiles {
   private readonly files = new Map<string, OwnedFile>();
 
-  private constructor(private readonly read: Reader) {}
+  private constructor(
+    private readonly read: Reader,
+    private readonly yaml: YamlModule | undefined,
+  ) {}
 
-  /** Loads the always-owned files; missing ones start from the templates. */
-  static async load(read: Reader): Promise<GatewayFiles> {
-    const files = new GatewayFiles(read);
-    for (const path of [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console]) {
-      await files.open(path, path);
-    }
-    await files.loadProviderFiles();
+  /** Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser. */
+  static async load(read: Reader, opts: { editable?: boolean } = {}): Promise<GatewayFiles> {
+    const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined);
+    const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console];
+    await Promise.all(owned.map((path) => files.open(path, path)));
+    const entries = at(files.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
+    const ids = (Array.isArray(entries) ? entries : []).map((e) => e?.id).filter((id): id is string => typeof id === 'string');
+    await Promise.all(ids.map((id) => files.open(FILES.ingress(id))));
     return files;
   }
 
   /** A data folder with nothing in it yet. */
   static empty(): Promise<GatewayFiles> {
-    return GatewayFiles.load(async () => null);
+    return GatewayFiles.load(async () => null, { editable: true });
   }
 
   private async open(path: string, templatePath?: string): Promise<OwnedFile> {
     let file = this.files.get(path);
     if (file) return file;
     const original = await this.read(path);
-    let doc: Document | null = null;
-    if (original !== null) {
-      doc = parseDocument(original);
-      if (doc.errors.length > 0) throw new Error(`${path} is not valid YAML: ${doc.errors[0]!.message}`);
-    } else if (templatePath) {
-      doc = parseDocument(template(templatePath));
-    }
-    file = { original, doc, dirty: original === null && doc !== null };
+    const initial = original === null && templatePath ? template(templatePath) : null;
+    const text = original ?? initial;
+    file = { original, initial, plain: text === null ? undefined : parsePlain(text, path), doc: null, dirty: original === null && initial !== null, deleted: false };
     this.files.set(path, file);
     return file;
   }
 
-  private doc(path: string): Document {
+  /** The file's current content as plain data (undefined when absent or deleted). */
+  private view(path: string): unknown {
     const file = this.files.get(path);
-    if (!file?.doc) throw new Error(`${path} is not loaded`);
+    if (!file || file.deleted) return undefined;
+    return file.doc ? file.doc.toJS() : file.plain;
+  }
+
+  /** The file as an editable document, marked changed. */
+  private edit(path: string): Document {
+    const file = this.files.get(path);
+    if (!file) throw new Error(`${path} is not loaded`);
+    if (!this.yaml) throw new Error('GatewayFiles was loaded read-only');
+    if (!file.doc || file.deleted) {
+      const text = file.deleted ? null : (file.original ?? file.initial);
+      file.doc = this.yaml.parseDocument(text ?? '{}');
+      file.deleted = false;
+    }
+    file.dirty = true;
     return file.doc;
   }
 
-  private touch(path: string): void {
-    this.files.get(path)!.dirty = true;
-  }
-
   private seq(path: string, keys: string[]): YAMLSeq {
-    const doc = this.doc(path);
+    const doc = this.edit(path);
     let node = doc.getIn(keys, true);
-    if (!isSeq(node)) {
+    if (!this.yaml!.isSeq(node)) {
       doc.setIn(keys, doc.createNode([]));
       node = doc.getIn(keys, true);
     }
@@ -128,8 +163,10 @@ export class GatewayFiles {
 
   /** Every provider entry in ai-proxy that is really configured (upstream placeholders are not). */
   configuredProviders(): ConfiguredProvider[] {
-    const list = this.seq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers']).toJSON() as Record<string, unknown>[];
-    return list.filter((entry) => isConfiguredEntry(entry)).map((entry) => this.describe(entry));
+    const list = at(this.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
+    return (Array.isArray(list) ? (list as Record<string, unknown>[]) : [])
+      .filter((entry) => entry && typeof entry === 'object' && isConfiguredEntry(entry))
+      .map((entry) => this.describe(entry));
   }
 
   private describe(entry: Record<string, unknown>): ConfiguredProvider {
@@ -150,22 +187,12 @@ export class GatewayFiles {
   }
 
   private ingressMatch(id: string): HeaderMatch | undefined {
-    const file = this.files.get(FILES.ingress(id));
-    const annotations = file?.doc?.getIn(['metadata', 'annotations']);
-    if (!isMap(annotations)) return undefined;
+    const annotations = at(this.view(FILES.ingress(id)), ['metadata', 'annotations']) as Record<string, unknown> | undefined;
     for (const kind of ['prefix', 'regex', 'exact'] as const) {
-      const value = annotations.get(MATCH_ANNOTATION(kind));
+      const value = annotations?.[MATCH_ANNOTATION(kind)];
       if (typeof value === 'string') return { kind: kind === 'exact' ? 'prefix' : kind, value };
     }
     return undefined;
-  }
-
-  /** Loads the ingress of every provider entry so listings can show model patterns. */
-  private async loadProviderFiles(): Promise<void> {
-    const list = this.seq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers']).toJSON() as { id?: unknown }[];
-    for (const entry of list) {
-      if (typeof entry.id === 'string') await this.open(FILES.ingress(entry.id));
-    }
   }
 
   hasProvider(id: string): boolean {
@@ -200,18 +227,18 @@ export class GatewayFiles {
     });
 
     const match = headerMatch(config.models);
-    const ingress = await this.open(FILES.ingress(provider.id), 'provider/ingress.yaml');
-    const ingressDoc = ingress.doc!;
+    await this.openWithTemplate(FILES.ingress(provider.id), 'provider/ingress.yaml');
+    const ingressDoc = this.edit(FILES.ingress(provider.id));
     ingressDoc.setIn(['metadata', 'name'], `ai-route-${provider.id}.internal`);
     ingressDoc.setIn(['metadata', 'annotations', DESTINATION], `${service}:${registryPort}`);
     for (const kind of ['prefix', 'regex', 'exact']) ingressDoc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
     ingressDoc.setIn(['metadata', 'annotations', MATCH_ANNOTATION(match.kind)], match.value);
-    quoteAnnotations(ingressDoc);
-    this.touch(FILES.ingress(provider.id));
+    this.quoteAnnotations(ingressDoc);
 
-    const route = await this.open(FILES.aiRoute(provider.id), 'provider/ai-route.yaml');
-    route.doc!.setIn(['metadata', 'name'], `ai-route-${provider.id}`);
-    const previous = parseRouteData(route.doc!.getIn(['data', 'data']));
+    await this.openWithTemplate(FILES.aiRoute(provider.id), 'provider/ai-route.yaml');
+    const routeDoc = this.edit(FILES.aiRoute(provider.id));
+    routeDoc.setIn(['metadata', 'name'], `ai-route-${provider.id}`);
+    const previous = parseRouteData(routeDoc.getIn(['data', 'data']));
     const data = {
       ...previous,
       name: provider.id,
@@ -219,8 +246,20 @@ export class GatewayFiles {
       modelPredicates: modelPredicates(match),
       version: previous.version ?? '1',
     };
-    route.doc!.setIn(['data', 'data'], blockLiteral(route.doc!, JSON.stringify(data, null, 2) + '\n'));
-    this.touch(FILES.aiRoute(provider.id));
+    const literal = routeDoc.createNode(JSON.stringify(data, null, 2) + '\n');
+    if (this.yaml!.isScalar(literal)) literal.type = 'BLOCK_LITERAL';
+    routeDoc.setIn(['data', 'data'], literal);
+  }
+
+  /** Opens a per-provider file; a missing one (or one deleted earlier in this edit) starts from its template. */
+  private async openWithTemplate(path: string, templatePath: string): Promise<void> {
+    const file = await this.open(path, templatePath);
+    if (file.deleted || (file.original === null && file.initial === null)) {
+      file.initial = template(templatePath);
+      file.doc = null;
+      file.deleted = false;
+      file.plain = parsePlain(file.initial, path);
+    }
   }
 
   /** Removes every trace of a provider: entry, match rule, registry, ingress and ai-route. */
@@ -230,8 +269,9 @@ export class GatewayFiles {
     found = this.removeFromSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === `llm-${id}.internal`) || found;
     for (const path of [FILES.ingress(id), FILES.aiRoute(id)]) {
       const file = await this.open(path);
-      if (file.original !== null || file.doc) {
+      if (!file.deleted && (file.original !== null || file.doc)) {
         file.doc = null;
+        file.deleted = true;
         file.dirty = true;
         found = true;
       }
@@ -241,7 +281,8 @@ export class GatewayFiles {
 
   private replaceInSeq(path: string, keys: string[], same: (node: YAMLMap) => boolean, value: object, ownedFields: string[] = []): void {
     const seq = this.seq(path, keys);
-    const node = this.doc(path).createNode(value) as YAMLMap;
+    const { isMap, isScalar } = this.yaml!;
+    const node = this.edit(path).createNode(value) as YAMLMap;
     const index = seq.items.findIndex((item) => isMap(item) && same(item));
     if (index >= 0) {
       const old = seq.items[index] as YAMLMap;
@@ -257,23 +298,23 @@ export class GatewayFiles {
       seq.items.push(node);
     }
     seq.flow = false;
-    this.touch(path);
   }
 
   private removeFromSeq(path: string, keys: string[], same: (node: YAMLMap) => boolean): boolean {
+    const list = at(this.view(path), keys);
+    if (!Array.isArray(list) || list.length === 0) return false;
     const seq = this.seq(path, keys);
+    const { isMap } = this.yaml!;
     const before = seq.items.length;
     seq.items = seq.items.filter((item) => !(isMap(item) && same(item)));
-    if (seq.items.length === before) return false;
-    this.touch(path);
-    return true;
+    return seq.items.length !== before;
   }
 
   // ---- auto-routing ----
 
   autoRouting(): AutoRouting {
-    const raw = this.doc(FILES.modelRouter).getIn(['spec', 'defaultConfig', 'autoRouting']);
-    const value = (isMap(raw) ? raw.toJSON() : {}) as { enable?: unknown; defaultModel?: unknown; rules?: unknown };
+    const raw = at(this.view(FILES.modelRouter), ['spec', 'defaultConfig', 'autoRouting']);
+    const value = (raw && typeof raw === 'object' ? raw : {}) as { enable?: unknown; defaultModel?: unknown; rules?: unknown };
     const rules = Array.isArray(value.rules) ? value.rules : [];
     return {
       enabled: value.enable === true,
@@ -283,7 +324,7 @@ export class GatewayFiles {
   }
 
   setAutoRouting(next: AutoRouting): void {
-    const doc = this.doc(FILES.modelRouter);
+    const doc = this.edit(FILES.modelRouter);
     const base = ['spec', 'defaultConfig', 'autoRouting'];
     doc.setIn([...base, 'enable'], next.enabled);
     if (next.defaultModel) doc.setIn([...base, 'defaultModel'], next.defaultModel);
@@ -294,7 +335,6 @@ export class GatewayFiles {
     } else {
       doc.deleteIn([...base, 'rules']);
     }
-    this.touch(FILES.modelRouter);
   }
 
   // ---- output ----
@@ -304,28 +344,38 @@ export class GatewayFiles {
     const out: FileChange[] = [];
     for (const [path, file] of this.files) {
       if (!file.dirty) continue;
-      if (!file.doc) {
+      if (file.deleted) {
         if (file.original !== null) out.push({ path, content: null });
         continue;
       }
+      if (!file.doc) {
+        if (file.original === null && file.initial !== null) out.push({ path, content: file.initial });
+        continue;
+      }
       if (file.original !== null) {
-        const before = parseDocument(file.original);
-        if (JSON.stringify(before.toJS()) === JSON.stringify(file.doc.toJS())) continue;
-        const previous = Number(before.getIn(['metadata', 'resourceVersion']));
+        if (JSON.stringify(file.plain) === JSON.stringify(file.doc.toJS())) continue;
+        const previous = Number(at(file.plain, ['metadata', 'resourceVersion']));
         file.doc.setIn(['metadata', 'resourceVersion'], String(Number.isFinite(previous) ? previous + 1 : 1));
       }
-      quoteResourceVersion(file.doc);
+      const version = file.doc.getIn(['metadata', 'resourceVersion'], true);
+      if (this.yaml!.isScalar(version)) version.type = 'QUOTE_DOUBLE';
       out.push({ path, content: file.doc.toString({ lineWidth: 0 }) });
     }
     return out;
+  }
+
+  private quoteAnnotations(doc: Document): void {
+    const annotations = doc.getIn(['metadata', 'annotations'], true);
+    if (!this.yaml!.isMap(annotations)) return;
+    for (const pair of annotations.items) if (this.yaml!.isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
   }
 }
 
 const OWNED_ENTRY_FIELDS = new Set(['id', 'type', 'apiTokens', 'service', 'config', 'configDisable', 'name', 'protocol', 'domain', 'port']);
 
 function matchRuleProvider(node: YAMLMap): unknown {
-  const config = node.get('config');
-  return isMap(config) ? config.get('activeProviderId') : undefined;
+  const config = node.get('config') as YAMLMap | undefined;
+  return config && typeof config.get === 'function' ? config.get('activeProviderId') : undefined;
 }
 
 function parseRouteData(value: unknown): Record<string, unknown> {
@@ -337,22 +387,8 @@ function parseRouteData(value: unknown): Record<string, unknown> {
   }
 }
 
-function blockLiteral(doc: Document, text: string) {
-  const node = doc.createNode(text);
-  if (isScalar(node)) node.type = 'BLOCK_LITERAL';
-  return node;
-}
 
-function quoteAnnotations(doc: Document): void {
-  const annotations = doc.getIn(['metadata', 'annotations'], true);
-  if (!isMap(annotations)) return;
-  for (const pair of annotations.items) if (isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
-}
 
-function quoteResourceVersion(doc: Document): void {
-  const node = doc.getIn(['metadata', 'resourceVersion'], true);
-  if (isScalar(node)) node.type = 'QUOTE_DOUBLE';
-}
 
 /** The user-facing glob list for a header match (inverse of the upstream normalisation). */
 export function globsOf(match: HeaderMatch): string {
