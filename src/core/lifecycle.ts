@@ -174,7 +174,8 @@ async function finish(
 async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeoutMs: number, out: Output): Promise<number> {
   const started = Date.now();
   const url = `http://${plan.bindAddress}:${plan.ports.http}`;
-  const interactive = isInteractive() && !out.json;
+  // ora spins forever on a terminal that reports 0 columns; plain lines there.
+  const interactive = isInteractive() && !out.json && (process.stderr.columns ?? 0) > 0;
   const { default: ora } = interactive ? await import('ora') : { default: undefined };
   const spinner = ora?.({ text: `Waiting for the gateway at ${url}`, stream: process.stderr }).start();
   if (!spinner) out.note(`Waiting for the gateway at ${url} (up to ${Math.round(timeoutMs / 1000)} s)…`);

@@ -235,10 +235,21 @@ describe('refusals before anything is created', () => {
     await docker.getImage(`gag-e2e/stuck:${tag}`).remove({ force: true }).catch(() => {});
   });
 
-  test('delete --purge --yes removes the data folder too', async () => {
+  test('start --dashscope-key gives a ready gateway (welcome as JSON); delete --purge --yes removes the data folder too', async () => {
     const d = await newDeployment();
-    const started = await runCli(startArgs(d, ['--openai-key', 'sk-x']), { env: env() });
+    const started = await runCli(startArgs(d, ['--dashscope-key', 'sk-dash-e2e-000001', '--json']), { env: env() });
     expect(started.exitCode, started.stderr).toBe(0);
+    const welcome = JSON.parse(started.stdout);
+    expect(welcome).toMatchObject({
+      action: 'created',
+      container: d.name,
+      endpoints: { chatCompletions: `http://127.0.0.1:${d.ports.http}/v1/chat/completions`, console: `http://127.0.0.1:${d.ports.console}` },
+      providers: [{ id: 'aliyun', models: 'qwen*', exampleModel: 'qwen-turbo' }],
+      autoRouting: { enabled: false },
+    });
+    expect(welcome.examples[0]).toContain('"model":"qwen-turbo"');
+    expect(['ready', 'starting']).toContain(welcome.console);
+    expect(started.stdout).not.toContain('sk-dash-e2e-000001');
     const noConfirm = await runCli(['delete', '--container-name', d.name, '--force', '--purge'], { env: env() });
     expect(noConfirm.exitCode).toBe(2);
     expect(noConfirm.stderr).toContain('--yes');

@@ -145,3 +145,18 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     }
   });
 });
+
+describe('settings file', () => {
+  test.each(['01-one-key', '03-auto-routing', '04-model-patterns'])("upstream's %s default.cfg (with keys) is read without error", async (name) => {
+    const { readFileSync } = await import('node:fs');
+    const { parseSettings, formatSettings } = await import('../../src/core/settings.js');
+    const { goldenPath } = await import('../helpers/golden.js');
+    const text = readFileSync(goldenPath(name, 'default.cfg'), 'utf8');
+    const settings = parseSettings(text);
+    expect(settings).toMatchObject({ httpPort: 8080, httpsPort: 8443, consolePort: 8001, containerName: 'higress-ai-gateway' });
+    expect(settings.pluginRegistry).toMatch(/aliyuncs\.com$/);
+    const rewritten = formatSettings(settings);
+    expect(rewritten).not.toMatch(/_API_KEY=/);
+    expect(parseSettings(rewritten)).toEqual(settings);
+  });
+});
