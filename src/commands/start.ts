@@ -38,11 +38,15 @@ Examples:
   $ get-ai-gateway start --azure-key KEY --azure-service-url "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01"
   $ get-ai-gateway start --ollama-host 192.168.1.50 --ollama-port 11434 --dry-run`,
   );
-  command.action(async (options: Record<string, unknown>) => {
-    const out = createOutput({ json: Boolean(options.json) });
+  command.action(async (given: Record<string, unknown>) => {
+    const out = createOutput({ json: Boolean(given.json) });
     const { detectTimezone } = await import('../core/mirror.js');
     const { planStart } = await import('../core/start-plan.js');
-    const plan = planStart({ options, env: process.env, timezone: await detectTimezone() });
+    const timezone = await detectTimezone();
+    // At a terminal, the wizard completes the options; otherwise they are used as given.
+    const { runWizardIfNeeded } = await import('../wizard/index.js');
+    const options = await runWizardIfNeeded(given, { env: process.env, timezone });
+    const plan = planStart({ options, env: process.env, timezone });
     if (options.dryRun) {
       const { printPlan } = await import('../ui/plan.js');
       await printPlan(plan, out);

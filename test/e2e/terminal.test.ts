@@ -1,0 +1,234 @@
+// The setup wizard in a real terminal: the BUILT CLI runs inside tmux (80x30, NO_COLOR, TERM=linux, CI unset),
+// the test waits for each prompt on the captured screen (bounded polls, no fixed sleeps) and answers with
+// keystrokes. Ends with the gateway double up and answering; leaving with Esc or Ctrl-C writes nothing.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { dockerFor, fetchWithTimeout, freePort, loadTestBed, REPO_ROOT, waitFor, type TestBed } from '../helpers/test-bed.js';
+
+const SOCKET = `gag-terminal-${process.pid}`;
+const BIN = path.join(REPO_ROOT, 'bin', 'get-ai-gateway.js');
+const NO_PROVIDER = 'no LLM provider configured: pass --<provider>-key … or run in a terminal';
+
+let bed: TestBed;
+let docker: Docker;
+const containers: string[] = [];
+const tempDirs: string[] = [];
+let sessions = 0;
+
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gag-terminal-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function uniqueName(): string {
+  const name = `gag-terminal-${process.pid}-${containers.length}-${Math.random().toString(36).slice(2, 8)}`;
+  containers.push(name);
+  return name;
+}
+
+/** A terminal running the CLI with `args`; the shell prints EXIT=<code> when it ends and keeps the pane. */
+class Terminal {
+  readonly name = `t${++sessions}`;
+
+  constructor(args: string[]) {
+    const env = ['env', '-u', 'CI', 'NO_COLOR=1', 'TERM=linux', `DOCKER_HOST=${bed.dockerHost}`];
+    const command = `cd ${quote(REPO_ROOT)} && ${[...env, 'node', BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; exec sleep 3600`;
+    tmux('new-session', '-d', '-s', this.name, '-x', '80', '-y', '30', command);
+  }
+
+  /** What is on the screen now. */
+  screen(): string {
+    return tmux('capture-pane', '-p', '-t', this.name);
+  }
+
+  /** The whole session so far (scrollback included), wrapped lines joined back; `attributes` keeps colours as escapes. */
+  transcript(attributes = false): string {
+    return tmux('capture-pane', '-p', '-J', ...(attributes ? ['-e'] : []), '-S', '-', '-t', this.name);
+  }
+
+  async waitScreen(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    return waitFor(`${pattern} on the screen`, () => {
+      const screen = this.screen();
+      return pattern.test(screen) ? screen : undefined;
+    }, { timeoutMs, intervalMs: 100 }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- screen ---\n${this.screen()}`);
+    });
+  }
+
+  /** Waits until the prompt is the active one (inquirer marks an unanswered prompt with "?"). */
+  prompt(text: string): Promise<string> {
+    return this.waitScreen(new RegExp(`^\\? ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+  }
+
+  type(text: string): void {
+    tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  key(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  answer(text = ''): void {
+    if (text) this.type(text);
+    this.key('Enter');
+  }
+
+  async exitCode(timeoutMs = 15_000): Promise<number> {
+    const found = await waitFor(`the CLI to exit in ${this.name}`, () => /^EXIT=(\d+)$/m.exec(this.transcript()) ?? undefined, {
+      timeoutMs,
+      intervalMs: 200,
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- transcript ---\n${this.transcript()}`);
+    });
+    return Number(found[1]);
+  }
+}
+
+async function containerExists(name: string): Promise<boolean> {
+  try {
+    await docker.getContainer(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function files(folder: string): string[] {
+  return existsSync(folder) ? readdirSync(folder, { recursive: true }).map(String) : [];
+}
+
+beforeAll(() => {
+  bed = loadTestBed();
+  docker = dockerFor(bed);
+});
+
+afterAll(async () => {
+  for (const name of containers) await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  try {
+    tmux('kill-server');
+  } catch {
+    /* no session was started */
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('start in a real terminal', () => {
+  it('runs the wizard for a one-provider setup and brings the gateway up', async () => {
+    const data = path.join(tempDir(), 'gateway');
+    const name = uniqueName();
+    const [http, https, consolePort] = [await freePort(), await freePort(), await freePort()];
+    const key = 'sk-terminal-e2e-0123456789';
+    const t = new Terminal([
+      'start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name,
+      '--https-port', String(https), '--console-port', String(consolePort),
+    ]);
+
+    await t.prompt('Add or change a provider');
+    t.type('deepseek');
+    await t.waitScreen(/^[❯>] DeepSeek/m);
+    t.answer();
+    await t.prompt('DeepSeek API key');
+    t.answer(key);
+    await t.prompt('DeepSeek model patterns');
+    t.answer();
+    await t.waitScreen(/^[❯>] Done: continue with 1 provider/m);
+    t.answer();
+    await t.prompt('HTTP port on 127.0.0.1');
+    t.answer(String(http)); // typed in the wizard
+    await t.prompt(`HTTPS port on 127.0.0.1 (${https})`); // from the flag
+    t.answer();
+    await t.prompt(`Console port on 127.0.0.1 (${consolePort})`);
+    t.answer();
+    await t.prompt('Turn on auto-routing');
+    t.answer('n');
+    await t.prompt('Write this configuration and start the gateway?');
+
+    const wizard = t.transcript();
+    expect(wizard).toContain('DeepSeek: key sk-t***6789');
+    expect(wizard).toContain(`Ports on 127.0.0.1: HTTP ${http}, HTTPS ${https}, console ${consolePort}`);
+    expect(wizard).not.toContain(key);
+    expect(t.transcript(true)).not.toContain('\x1b['); // NO_COLOR: no colour or bold anywhere on the screen
+    // 80 columns: no line of the wizard wrapped (-J joins wrapped lines back).
+    expect(wizard.split('\n').filter((line) => line.trimEnd().length > 80)).toEqual([]);
+    expect(files(data)).toEqual([]); // nothing written before the confirmation
+
+    t.answer();
+    await t.waitScreen(/Higress AI Gateway is up/, 150_000).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n--- transcript ---\n${t.transcript()}`);
+    });
+    expect(await t.exitCode()).toBe(0);
+
+    const state = await fetchWithTimeout(`http://127.0.0.1:${http}/__double/state`);
+    expect(state.status).toBe(200);
+    expect(JSON.stringify(await state.json())).toContain('deepseek');
+    expect(readFileSync(path.join(data, 'wasmplugins', 'ai-proxy.internal.yaml'), 'utf8')).toContain(key);
+    expect(existsSync(path.join(data, '.ai-gateway-configured'))).toBe(true);
+  });
+
+  it('Esc at a prompt exits 130 with nothing written and no container', async () => {
+    const data = path.join(tempDir(), 'gateway');
+    const name = uniqueName();
+    const t = new Terminal(['start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name]);
+    await t.prompt('Add or change a provider');
+    t.type('deepseek');
+    await t.waitScreen(/^[❯>] DeepSeek/m);
+    t.answer();
+    await t.prompt('DeepSeek API key');
+    t.type('sk-half-typed');
+    t.key('Escape');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.transcript()).toContain('setup cancelled: nothing was written and no container was created');
+    expect(files(data)).toEqual([]);
+    expect(await containerExists(name)).toBe(false);
+  });
+
+  it('Ctrl-C at the confirmation exits 130 with nothing written and no container', async () => {
+    const data = path.join(tempDir(), 'gateway');
+    const name = uniqueName();
+    const t = new Terminal([
+      'start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name,
+      '--deepseek-key', 'sk-from-flag-0123456789', '--http-port', String(await freePort()), '--https-port', String(await freePort()),
+      '--console-port', String(await freePort()),
+    ]);
+    // The flag's provider is already configured: Done is ready.
+    await t.waitScreen(/^[❯>] Done: continue with 1 provider/m);
+    expect(t.screen()).toContain('DeepSeek [configured]');
+    t.answer();
+    for (const label of ['HTTP port', 'HTTPS port', 'Console port']) {
+      await t.prompt(label);
+      t.answer();
+    }
+    await t.prompt('Turn on auto-routing');
+    t.answer('n');
+    await t.prompt('Write this configuration and start the gateway?');
+    t.key('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(files(data)).toEqual([]);
+    expect(await containerExists(name)).toBe(false);
+  });
+
+  it('never prompts with --non-interactive or without a terminal: exit 2 when no provider is configured', async () => {
+    const data = path.join(tempDir(), 'gateway');
+    const name = uniqueName();
+    const common = ['--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name];
+    const t = new Terminal(['start', '--non-interactive', ...common]);
+    expect(await t.exitCode(60_000)).toBe(2);
+    expect(t.transcript()).toContain(NO_PROVIDER);
+
+    const piped = await runCli(['start', ...common], { env: { CI: undefined, DOCKER_HOST: bed.dockerHost } });
+    expect(piped.exitCode).toBe(2);
+    expect(piped.stderr).toContain(NO_PROVIDER);
+    expect(piped.stdout).not.toContain('Add or change a provider');
+    expect(files(data)).toEqual([]);
+    expect(await containerExists(name)).toBe(false);
+  });
+});
