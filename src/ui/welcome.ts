@@ -31,6 +31,9 @@ function curl(base: string, model: string, message: string): string {
   return `curl ${base}/v1/chat/completions -H 'Content-Type: application/json' -d '${body.replaceAll("'", "'\\''")}'`;
 }
 
+/** The same command in lines that fit an 80-column terminal, joined by shell line continuations. */
+const wrapCurl = (command: string): string[] => command.replace(/ (-[Hd]) /g, ' \\\n    $1 ').split('\n');
+
 export function buildWelcome(input: {
   plan: StartPlan;
   files: GatewayFiles;
@@ -81,7 +84,7 @@ export function printWelcome(w: Welcome, out: Output): void {
   out.say(chalk.green.bold(`Higress AI Gateway ${verb}`) + chalk.dim(` (${w.container}, ready in ${(w.readyMs / 1000).toFixed(1)} s)`));
   for (const change of w.changes) out.say(`  Applied: ${change}${w.reload?.confirmed ? ` (hot-reloaded in ${w.reload.ms} ms)` : ''}`);
   out.say('');
-  out.say(`  Chat completions  ${w.endpoints.chatCompletions}  (OpenAI-compatible)`);
+  out.say(`  OpenAI-compatible ${w.endpoints.chatCompletions}`);
   out.say(`  HTTPS             ${w.endpoints.https}`);
   out.say(`  Console           ${w.endpoints.console}  (${w.console})`);
   out.say(`  Providers         ${w.providers.map((p) => `${p.name} [${p.models}]`).join(', ') || 'none'}`);
@@ -91,7 +94,7 @@ export function printWelcome(w: Welcome, out: Output): void {
   if (w.examples.length) {
     out.say('');
     out.say('Try it:');
-    for (const example of w.examples) out.say(`  ${example}`);
+    for (const example of w.examples) for (const line of wrapCurl(example)) out.say(`  ${line}`);
   }
   out.say('');
   out.say(`Stop it with: ${w.stop}`);
