@@ -4,6 +4,12 @@ import { registerStop } from './commands/stop.js';
 import { registerDelete } from './commands/delete.js';
 import { registerConfig } from './commands/config.js';
 import { registerRoute } from './commands/route.js';
+import { registerStatus } from './commands/status.js';
+import { registerLogs } from './commands/logs.js';
+import { registerUsage } from './commands/usage.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerModels } from './commands/models.js';
+import { registerOpenClaw } from './commands/openclaw.js';
 
 import { CLI_VERSION } from './version.js';
 
@@ -13,7 +19,7 @@ export function buildProgram(): Command {
     .version(CLI_VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerStart, registerStop, registerDelete, registerConfig, registerRoute]) register(program);
+  for (const register of [registerStart, registerStop, registerDelete, registerConfig, registerRoute, registerStatus, registerLogs, registerUsage, registerDoctor, registerModels, registerOpenClaw]) register(program);
   program.addHelpText(
     'after',
     `
