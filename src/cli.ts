@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
-import { CliError } from './core/errors.js';
-import { buildProgram } from './program.js';
+import { CliError, UsageError } from './core/errors.js';
+import { SUMMARIES } from './commands/summaries.js';
+import { buildProgram, selectedCommand } from './program.js';
 import { configureColors } from './ui/output.js';
 
 /** The one place that turns errors into messages and exit codes. */
@@ -15,8 +16,12 @@ export function renderError(error: unknown): { message: string; exitCode: number
 
 async function main(argv: string[]): Promise<number> {
   configureColors();
-  const program = buildProgram();
   try {
+    const args = argv.slice(2);
+    if (args[0] !== undefined && !args[0].startsWith('-') && args[0] !== 'help' && selectedCommand(args) === 'start' && args[0] !== 'start') {
+      throw new UsageError(`unknown command "${args[0]}"`, { hint: `commands: ${Object.keys(SUMMARIES).join(', ')}` });
+    }
+    const program = await buildProgram(args);
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {

@@ -1,25 +1,47 @@
 import { Command } from 'commander';
-import { registerStart } from './commands/start.js';
-import { registerStop } from './commands/stop.js';
-import { registerDelete } from './commands/delete.js';
-import { registerConfig } from './commands/config.js';
-import { registerRoute } from './commands/route.js';
-import { registerStatus } from './commands/status.js';
-import { registerLogs } from './commands/logs.js';
-import { registerUsage } from './commands/usage.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerModels } from './commands/models.js';
-import { registerOpenClaw } from './commands/openclaw.js';
-
+import { SUMMARIES, type CommandName } from './commands/summaries.js';
 import { CLI_VERSION } from './version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Each command's definition is loaded only when that command runs: start-up stays close to bare Node. */
+const COMMANDS: Record<CommandName, () => Promise<Register>> = {
+  start: async () => (await import('./commands/start.js')).registerStart,
+  stop: async () => (await import('./commands/stop.js')).registerStop,
+  delete: async () => (await import('./commands/delete.js')).registerDelete,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  route: async () => (await import('./commands/route.js')).registerRoute,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  logs: async () => (await import('./commands/logs.js')).registerLogs,
+  usage: async () => (await import('./commands/usage.js')).registerUsage,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  models: async () => (await import('./commands/models.js')).registerModels,
+  openclaw: async () => (await import('./commands/openclaw.js')).registerOpenClaw,
+};
+
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);
+
+/** The command these arguments run: `start` is the default; top-level help and version need none. */
+export function selectedCommand(args: string[]): CommandName | undefined {
+  const [first, second] = args;
+  if (first === undefined) return 'start';
+  if (isCommand(first)) return first;
+  if (first === 'help') return isCommand(second) ? second : undefined;
+  if (['-h', '--help', '-v', '--version'].includes(first)) return undefined;
+  return 'start';
+}
+
+export async function buildProgram(args: string[]): Promise<Command> {
   const program = new Command('get-ai-gateway')
     .description('Deploy and run the Higress AI Gateway on this machine and manage its LLM providers and routing.')
     .version(CLI_VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerStart, registerStop, registerDelete, registerConfig, registerRoute, registerStatus, registerLogs, registerUsage, registerDoctor, registerModels, registerOpenClaw]) register(program);
+  const selected = selectedCommand(args);
+  for (const name of Object.keys(COMMANDS) as CommandName[]) {
+    if (name === selected) (await COMMANDS[name]())(program);
+    else program.command(name, { isDefault: name === 'start' }).description(SUMMARIES[name]);
+  }
   program.addHelpText(
     'after',
     `

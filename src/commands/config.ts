@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addExtraFieldFlags } from '../core/provider-flags.js';
 import { createOutput } from '../ui/output.js';
+import { SUMMARIES } from './summaries.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -12,7 +13,7 @@ function deploymentOptions(command: Command): Command {
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command('config').description('Manage provider API keys (hot reload, no restart)');
+  const config = program.command('config').description(SUMMARIES.config);
 
   deploymentOptions(config.command('list').description('List configured providers with masked keys'))
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway config list\n  $ get-ai-gateway config list --json')

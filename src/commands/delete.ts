@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
+import { SUMMARIES } from './summaries.js';
 
 export function registerDelete(program: Command): void {
   program
-    .command('delete')
-    .description('Remove the gateway container (the data folder is kept unless --purge)')
+    .command('delete').description(SUMMARIES.delete)
     .option('--container-name <name>', 'container name (default higress-ai-gateway)')
     .option('--data-folder <path>', 'data folder to purge (default: the one the container was created with)')
     .option('--force', 'also remove a running container')

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
+import { SUMMARIES } from './summaries.js';
 
 export function registerLogs(program: Command): void {
   program
-    .command('logs')
-    .description("Show the gateway container's log, or one component's log inside it")
+    .command('logs').description(SUMMARIES.logs)
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
     .option('--component <name>', 'gateway, apiserver, controller, pilot, console or plugin-server (/var/log/higress/<name>.log)')
     .option('--tail <n>', 'how many lines from the end ("all" for everything)', '100')

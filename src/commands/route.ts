@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
 import { deploymentOptions } from './config.js';
+import { SUMMARIES } from './summaries.js';
 
 export function registerRoute(program: Command): void {
-  const route = program.command('route').description('Manage auto-routing rules for model higress/auto (hot reload)');
+  const route = program.command('route').description(SUMMARIES.route);
 
   deploymentOptions(route.command('list').description('List auto-routing rules'))
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route list --json')

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { addStartProviderFlags } from '../core/provider-flags.js';
 import { createOutput } from '../ui/output.js';
+import { SUMMARIES } from './summaries.js';
 
 /** Every `start` flag; shared with tests that parse real argument lists. */
 export function defineStartOptions(command: Command): Command {
   command
-    .description('Deploy the gateway (or start it again), configure providers and wait until it serves')
+    .description(SUMMARIES.start)
     .option('--non-interactive', 'never prompt; configure from flags only')
     .option('--batch', 'same as --non-interactive')
     .option('--http-port <port>', 'gateway HTTP port (default 8080)')

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
 import { deploymentOptions } from './config.js';
+import { SUMMARIES } from './summaries.js';
 
 export function registerStatus(program: Command): void {
-  deploymentOptions(program.command('status').description('Show the gateway container, its readiness, providers and drift from the settings (exit 1 unless running and ready)'))
+  deploymentOptions(program.command('status').description(SUMMARIES.status))
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway status\n  $ get-ai-gateway status --json')
     .action(async (options: Record<string, unknown>) => {
       const { runStatus } = await import('../core/ops/status.js');

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
+import { SUMMARIES } from './summaries.js';
 
 export function registerStop(program: Command): void {
   program
-    .command('stop')
-    .description('Stop the gateway container (configuration and data are kept)')
+    .command('stop').description(SUMMARIES.stop)
     .option('--container-name <name>', 'container name (default higress-ai-gateway)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway stop\n  $ get-ai-gateway stop --container-name my-gateway --json')
