@@ -3,7 +3,7 @@ import type { Output } from '../ui/output.js';
 import type { Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
-import { editGateway, parseWriteMode, type ReloadReport } from './gateway-edit.js';
+import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
 import {
   buildProviderConfig,
   checkExclusions,
@@ -41,12 +41,6 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
   return keys;
 }
 
-function reloadText(reload: ReloadReport): string {
-  if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
-  if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
-  return 'Written; the gateway did not confirm the reload within 2 s (it usually follows; check get-ai-gateway logs --component apiserver).';
-}
-
 export async function addProvider(options: Record<string, unknown>, out: Output, stdin?: NodeJS.ReadStream): Promise<void> {
   const provider = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
@@ -81,7 +75,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   const masked = result.config.tokens.map(maskSecret);
   if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models }, reload });
   out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}.`);
-  out.say(reloadText(reload));
+  out.say(describeReload(reload));
 }
 
 const variantOption = (provider: Provider) =>
@@ -107,6 +101,6 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
     return;
   }
   out.say(`Removed ${provider.name} (${provider.id}): its key, route, registry and console entry are gone.`);
-  out.say(reloadText(reload));
+  out.say(describeReload(reload));
 }
 

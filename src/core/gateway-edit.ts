@@ -41,6 +41,13 @@ export function parseWriteMode(value: unknown, env: NodeJS.ProcessEnv = process.
 
 const RELOAD_WAIT_MS = 2000;
 
+/** The line every changing command ends with. */
+export function describeReload(reload: ReloadReport): string {
+  if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
+  if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
+  return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s (it usually follows: see get-ai-gateway logs --component apiserver).`;
+}
+
 export async function editGateway<T>(
   deployment: Deployment,
   mutate: (ctx: EditContext) => Promise<T> | T,

@@ -117,6 +117,8 @@ function containerDrift(existing: ContainerSummary, plan: StartPlan): string[] {
   }
   const bind = existing.labels[LABEL_BIND] ?? existing.ports[0]?.hostIp;
   if (bind && bind !== plan.bindAddress) drift.push(`bind address ${bind} → ${plan.bindAddress}`);
+  const folder = existing.labels[LABEL_DATA_FOLDER];
+  if (folder && folder !== plan.dataFolder) drift.push(`data folder ${folder} → ${plan.dataFolder}`);
   return drift;
 }
 

@@ -2,14 +2,9 @@
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
-import { editGateway, parseWriteMode } from './gateway-edit.js';
+import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
 import { AUTO_MODEL } from './gateway-files.js';
 import { checkModelName, checkPattern, insertRule, parseRuleId, triggerToPattern } from './routing.js';
-
-function reloadLine(reload: { running: boolean; confirmed: boolean; ms?: number }): string {
-  if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
-  return reload.confirmed ? `Hot-reloaded in ${reload.ms} ms (no restart).` : 'Written; the gateway did not confirm the reload within 2 s.';
-}
 
 export async function addRoute(options: Record<string, unknown>, out: Output): Promise<void> {
   const model = checkModelName(String(options.model ?? ''), '--model');
@@ -40,7 +35,7 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
   );
   if (out.json) return out.result({ rule: { id: result.id, pattern: result.pattern, model: result.model }, reload });
   out.say(`Added rule [${result.id}] ${result.pattern} -> ${result.model}${result.wasEnabled ? '' : ' (auto-routing is now on)'}.`);
-  out.say(reloadLine(reload));
+  out.say(describeReload(reload));
 }
 
 export async function removeRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -60,7 +55,7 @@ export async function removeRoute(options: Record<string, unknown>, out: Output)
   );
   if (out.json) return out.result({ removed: result, reload });
   out.say(`Removed rule [${result.id}] ${result.pattern} -> ${result.model}. Later rules moved up one id.`);
-  out.say(reloadLine(reload));
+  out.say(describeReload(reload));
 }
 
 export async function setDefaultRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -78,5 +73,5 @@ export async function setDefaultRoute(options: Record<string, unknown>, out: Out
   );
   if (out.json) return out.result({ enabled: true, defaultModel: model, reload });
   out.say(`Auto-routing is on; ${AUTO_MODEL} falls back to ${model}.`);
-  out.say(reloadLine(reload));
+  out.say(describeReload(reload));
 }

@@ -7,6 +7,7 @@ import { findContainer, LABEL_DATA_FOLDER } from './container.js';
 import { realpathSync } from 'node:fs';
 import { execInContainer } from './container-io.js';
 import { connectEngine } from './engine.js';
+import { waitUntil, WaitTimeoutError } from './wait.js';
 
 const APISERVER_LOG = '/var/log/higress/apiserver.log';
 
@@ -55,13 +56,14 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
       return Number.parseInt(out.trim(), 10) || 0;
     },
     async confirmReload(paths: string[], mark: number | undefined, waitMs: number): Promise<boolean> {
-      const deadline = Date.now() + waitMs;
-      for (;;) {
+      const seen = async () => {
         const text = await run(['tail', '-n', `+${(mark ?? 0) + 1}`, APISERVER_LOG]).catch(() => '');
-        if (eventsSeen(text, paths)) return true;
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        return eventsSeen(text, paths) ? true : undefined;
+      };
+      return waitUntil(seen, { timeoutMs: waitMs, intervalMs: 50, describe: 'the reload' }).catch((error: unknown) => {
+        if (error instanceof WaitTimeoutError) return false;
+        throw error;
+      });
     },
   };
 }
