@@ -54,7 +54,8 @@ export async function editGateway<T>(
   opts: { writeMode?: WriteMode; settingsChanged?: (before: Settings, after: Settings) => void } = {},
 ): Promise<EditResult<T>> {
   const { dataFolder } = deployment;
-  const live = await liveContainer(deployment, opts.writeMode ?? 'auto');
+  // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
+  const [live] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
   const startedAt = Date.now();
   const outcome = await withDataFolderLock(dataFolder, async () => {
     const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true });

@@ -3,10 +3,9 @@ import type { Deployment } from '../core/deployment.js';
 import { OperationalError } from '../core/errors.js';
 import type { WriteMode } from '../core/gateway-edit.js';
 import type { InContainerOps } from '../core/store/index.js';
-import { findContainer, LABEL_DATA_FOLDER } from './container.js';
 import { realpathSync } from 'node:fs';
-import { execInContainer } from './container-io.js';
-import { connectEngine } from './engine.js';
+import { LABEL_DATA_FOLDER, LABEL_MANAGED } from './container.js';
+import { connectLightEngine, fileInContainer, fileSizeInContainer, inspectContainer } from './light-engine.js';
 import { waitUntil, WaitTimeoutError } from './wait.js';
 
 const APISERVER_LOG = '/var/log/higress/apiserver.log';
@@ -24,14 +23,12 @@ export function eventsSeen(logText: string, paths: string[]): boolean {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function openLiveContainer(deployment: Deployment, writeMode: WriteMode) {
-  const engine = await connectEngine({ probeTimeoutMs: 1500 }).catch((error: unknown) => {
-    if (writeMode === 'container') throw error;
-    return undefined;
-  });
-  const container = engine ? await findContainer(engine.docker, deployment.containerName) : null;
+  const engine = await connectLightEngine();
+  const container = engine && (await inspectContainer(engine, deployment.containerName).catch(() => undefined));
+  const labels = container?.Config.Labels ?? {};
   // Only the container that mounts this data folder: a default-named container of another deployment is not ours to reload.
-  const mountsThisFolder = container && sameFolder(container.labels[LABEL_DATA_FOLDER], deployment.dataFolder);
-  if (!engine || !container || container.state !== 'running' || !container.managed || !mountsThisFolder) {
+  const ours = labels[LABEL_MANAGED] === 'true' && sameFolder(labels[LABEL_DATA_FOLDER], deployment.dataFolder);
+  if (!engine || !container?.State.Running || !ours) {
     if (writeMode === 'container') {
       throw new OperationalError(`--write-mode container needs the running container ${deployment.containerName}`, {
         hint: 'start it with get-ai-gateway start, or use --write-mode host',
@@ -39,33 +36,35 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
     }
     return undefined;
   }
-  const { docker } = engine;
-  const run = async (cmd: string[]) => {
-    const result = await execInContainer(docker, container.id, cmd);
-    if (result.exitCode !== 0) throw new OperationalError(`${cmd.join(' ')} failed in the container: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-    return result.stdout;
-  };
   const inside = writeMode === 'container' || (writeMode === 'auto' && engine.isDockerDesktop);
-  const inContainer: InContainerOps | undefined = inside
-    ? { rename: async (from, to) => void (await run(['mv', '-f', from, to])), remove: async (path) => void (await run(['rm', '-f', path])) }
-    : undefined;
   return {
-    inContainer,
+    inContainer: inside ? await inContainerOps(container.Id) : undefined,
+    /** Where the apiserver log ends now; events after it belong to this change. */
     async logMark(): Promise<number> {
-      const out = await run(['sh', '-c', `wc -l < ${APISERVER_LOG} 2>/dev/null || echo 0`]).catch(() => '0');
-      return Number.parseInt(out.trim(), 10) || 0;
+      return (await fileSizeInContainer(engine, container.Id, APISERVER_LOG).catch(() => undefined)) ?? 0;
     },
     async confirmReload(paths: string[], mark: number | undefined, waitMs: number): Promise<boolean> {
       const seen = async () => {
-        const text = await run(['tail', '-n', `+${(mark ?? 0) + 1}`, APISERVER_LOG]).catch(() => '');
-        return eventsSeen(text, paths) ? true : undefined;
+        const log = await fileInContainer(engine, container.Id, APISERVER_LOG).catch(() => undefined);
+        return log && eventsSeen(log.subarray(mark ?? 0).toString('utf8'), paths) ? true : undefined;
       };
-      return waitUntil(seen, { timeoutMs: waitMs, intervalMs: 50, describe: 'the reload' }).catch((error: unknown) => {
+      return waitUntil(seen, { timeoutMs: waitMs, intervalMs: 25, describe: 'the reload' }).catch((error: unknown) => {
         if (error instanceof WaitTimeoutError) return false;
         throw error;
       });
     },
   };
+}
+
+/** Renames and deletes run inside the container (its kernel fires the file events); needs the full client. */
+async function inContainerOps(id: string): Promise<InContainerOps> {
+  const [{ connectEngine }, { execInContainer }] = await Promise.all([import('./engine.js'), import('./container-io.js')]);
+  const { docker } = await connectEngine({ probeTimeoutMs: 1500 });
+  const run = async (cmd: string[]) => {
+    const result = await execInContainer(docker, id, cmd);
+    if (result.exitCode !== 0) throw new OperationalError(`${cmd.join(' ')} failed in the container: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  };
+  return { rename: (from, to) => run(['mv', '-f', from, to]), remove: (path) => run(['rm', '-f', path]) };
 }
 
 function sameFolder(a: string | undefined, b: string): boolean {

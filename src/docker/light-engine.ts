@@ -1,0 +1,103 @@
+/**
+ * A few plain Engine API calls over node:http, for the hot paths (`config`/`route` edits and listings):
+ * loading dockerode costs more than the whole edit. Anything beyond inspect and archive reads uses dockerode.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import { discoverEndpoints, type EngineEndpoint } from './endpoints.js';
+
+export interface EngineResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface LightEngine {
+  endpoint: EngineEndpoint;
+  isDockerDesktop: boolean;
+  request(method: 'GET' | 'HEAD', path: string, timeoutMs?: number): Promise<EngineResponse>;
+}
+
+function send(endpoint: EngineEndpoint, method: string, path: string, timeoutMs: number): Promise<EngineResponse> {
+  return new Promise((resolve, reject) => {
+    const scheme = /^([a-z]+):\/\//i.exec(endpoint.host)?.[1]?.toLowerCase();
+    let req;
+    if (scheme === 'unix' || scheme === 'npipe') {
+      const socketPath = scheme === 'unix' ? endpoint.host.slice('unix://'.length) : endpoint.host.slice('npipe://'.length).replace(/\//g, '\\');
+      req = httpRequest({ socketPath, path, method, timeout: timeoutMs });
+    } else {
+      const url = new URL(endpoint.host.replace(/^[a-z]+:/i, 'http:'));
+      const options = { host: url.hostname, port: Number(url.port || (endpoint.tls ? 2376 : 2375)), path, method, timeout: timeoutMs };
+      const { tls } = endpoint;
+      req = tls ? httpsRequest({ ...options, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify }) : httpRequest(options);
+    }
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The first engine that answers `/version`; undefined when none does or it needs a client we do not have here (ssh). */
+export async function connectLightEngine(timeoutMs = 1500): Promise<LightEngine | undefined> {
+  const { endpoints } = await discoverEndpoints({
+    env: process.env,
+    homeDir: homedir(),
+    platform: process.platform,
+    fileExists: (file) => stat(file).then(() => true, () => false),
+    readTextFile: (file) => readFile(file, 'utf8').catch(() => undefined),
+  });
+  for (const endpoint of endpoints) {
+    if (endpoint.problem || endpoint.host.startsWith('ssh://')) continue;
+    if (endpoint.socketFile && !(await stat(endpoint.socketFile).then(() => true, () => false))) continue;
+    const version = await send(endpoint, 'GET', '/version', timeoutMs).catch(() => undefined);
+    if (version?.status !== 200) continue;
+    const platform = (JSON.parse(version.body.toString('utf8')) as { Platform?: { Name?: string } }).Platform?.Name ?? '';
+    return {
+      endpoint,
+      isDockerDesktop: platform.includes('Docker Desktop'),
+      request: (method, path, ms = timeoutMs) => send(endpoint, method, path, ms),
+    };
+  }
+  return undefined;
+}
+
+export interface ContainerInfo {
+  Id: string;
+  Name: string;
+  State: { Status: string; Running: boolean };
+  Config: { Labels?: Record<string, string> };
+}
+
+/** The container with exactly this name, or undefined. */
+export async function inspectContainer(engine: LightEngine, name: string): Promise<ContainerInfo | undefined> {
+  const res = await engine.request('GET', `/containers/${encodeURIComponent(name)}/json`);
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw new Error(`inspect ${name}: HTTP ${res.status}`);
+  const info = JSON.parse(res.body.toString('utf8')) as ContainerInfo;
+  return info.Name === `/${name}` ? info : undefined;
+}
+
+/** Size of a file inside the container, from the archive endpoint's stat header (no process is started). */
+export async function fileSizeInContainer(engine: LightEngine, id: string, path: string): Promise<number | undefined> {
+  const res = await engine.request('HEAD', `/containers/${id}/archive?path=${encodeURIComponent(path)}`);
+  const header = res.headers['x-docker-container-path-stat'];
+  if (res.status !== 200 || typeof header !== 'string') return undefined;
+  return (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number }).size;
+}
+
+/** A regular file's bytes inside the container, via the archive endpoint. */
+export async function fileInContainer(engine: LightEngine, id: string, path: string): Promise<Buffer | undefined> {
+  const res = await engine.request('GET', `/containers/${id}/archive?path=${encodeURIComponent(path)}`);
+  if (res.status !== 200) return undefined;
+  const { firstTarEntry } = await import('./container-io.js');
+  const entry = firstTarEntry(res.body);
+  return entry?.kind === 'file' ? entry.content : undefined;
+}
