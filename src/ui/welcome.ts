@@ -32,7 +32,7 @@ function curl(base: string, model: string, message: string): string {
 }
 
 /** The same command in lines that fit an 80-column terminal, joined by shell line continuations. */
-const wrapCurl = (command: string): string[] => command.replace(/ (-[Hd]) /g, ' \\\n    $1 ').split('\n');
+const wrapCurl = (command: string): string[] => command.replace(/ (-[Hd]) /g, ' \\\n  $1 ').split('\n');
 
 export function buildWelcome(input: {
   plan: StartPlan;
@@ -52,8 +52,8 @@ export function buildWelcome(input: {
     exampleModel: p.provider && p.match ? exampleModel(p.provider, (m) => modelMatches(p.match!, m), p.models) : p.models,
   }));
   const routing = files.autoRouting();
-  const examples = providers.slice(0, 1).map((p) => curl(base, p.exampleModel, 'Hello!'));
-  if (routing.enabled) examples.push(curl(base, AUTO_MODEL, routing.rules[0] ? 'deep thinking: why is the sky blue?' : 'Hello!'));
+  const examples = providers.slice(0, 1).map((p) => curl(base, p.exampleModel, 'Hi!'));
+  if (routing.enabled) examples.push(curl(base, AUTO_MODEL, 'Hi!'));
   return {
     action: input.action,
     container: plan.containerName,

@@ -12,7 +12,7 @@ import {
   doubleImage,
   ensureImage,
   fetchWithTimeout,
-  freePort,
+  freePorts,
   loadTestBed,
   waitFor,
   type TestBed,
@@ -196,7 +196,8 @@ async function runDouble(dataDir: string, ports: Ports, env: string[] = []): Pro
 }
 
 async function newPorts(): Promise<Ports> {
-  return { http: await freePort(), https: await freePort(), console: await freePort() };
+  const [http, https, console] = await freePorts(3);
+  return { http: http!, https: https!, console: console! };
 }
 
 function chat(port: number, model: string, content = 'hello there', extra: Record<string, unknown> = {}) {

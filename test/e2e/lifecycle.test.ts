@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePort, loadTestBed, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, freePort, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let upstream: MockUpstream;
@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 async function ports() {
-  return { http: await freePort(), https: await freePort(), console: await freePort() };
+  const [http, https, console] = await freePorts(3);
+  return { http: http!, https: https!, console: console! };
 }
 
 interface Deployment {

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BIN, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePort, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let upstream: MockUpstream;
@@ -27,7 +27,8 @@ beforeAll(async () => {
   // `llama-boom` (routed to Ollama by its llama* pattern) fails upstream, to be counted as an error.
   upstream = await startMockUpstream({ respond: (req) => (req.body?.model === 'llama-boom' ? { status: 500, body: { error: { message: 'mock failure' } } } : undefined) });
   const hostIp = await hostAddressForContainers(bed);
-  Object.assign(ports, { http: await freePort(), https: await freePort(), console: await freePort() });
+  const [http, https, console] = await freePorts(3);
+  Object.assign(ports, { http, https, console });
   const started = await runCli(
     [
       'start', '--non-interactive', '--container-name', name, '--data-folder', data,

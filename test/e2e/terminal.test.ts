@@ -8,7 +8,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { dockerFor, fetchWithTimeout, freePort, loadTestBed, REPO_ROOT, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, REPO_ROOT, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 const SOCKET = `gag-terminal-${process.pid}`;
 const BIN = path.join(REPO_ROOT, 'bin', 'get-ai-gateway.js');
@@ -125,7 +125,7 @@ describe('start in a real terminal', () => {
   it('runs the wizard for a one-provider setup and brings the gateway up', async () => {
     const data = path.join(tempDir(), 'gateway');
     const name = uniqueName();
-    const [http, https, consolePort] = [await freePort(), await freePort(), await freePort()];
+    const [http, https, consolePort] = await freePorts(3);
     const key = 'sk-terminal-e2e-0123456789';
     const t = new Terminal([
       'start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name,
@@ -196,8 +196,7 @@ describe('start in a real terminal', () => {
     const name = uniqueName();
     const t = new Terminal([
       'start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name,
-      '--deepseek-key', 'sk-from-flag-0123456789', '--http-port', String(await freePort()), '--https-port', String(await freePort()),
-      '--console-port', String(await freePort()),
+      '--deepseek-key', 'sk-from-flag-0123456789', ...(await freePorts(3)).flatMap((port, i) => [['--http-port', '--https-port', '--console-port'][i]!, String(port)]),
     ]);
     // The flag's provider is already configured: Done is ready.
     await t.waitScreen(/^[❯>] Done: continue with 1 provider/m);

@@ -65,6 +65,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `n` distinct free ports: all are held open together, so none is handed out twice. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /**
  * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
  * with the last error or value in the message. No fixed sleeps in tests: wait for conditions.

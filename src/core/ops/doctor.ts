@@ -70,7 +70,9 @@ export function mirrorUrls(env: NodeJS.ProcessEnv, settings: Settings | undefine
     override !== undefined
       ? override.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')
       : [...new Set([...(settings?.imageRepo ? [registryOf(settings.imageRepo)] : []), ...Object.values(REGISTRIES)].filter((h): h is string => Boolean(h)))];
-  return hosts.map((h) => (/^https?:\/\//.test(h) ? h : `https://${h.replace(/\/+$/, '')}/v2/`));
+  // The engine talks plain HTTP to loopback registries (insecure by default), so probe them the same way.
+  const scheme = (h: string) => (/^(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$/.test(h) ? 'http' : 'https');
+  return hosts.map((h) => (/^https?:\/\//.test(h) ? h : `${scheme(h)}://${h.replace(/\/+$/, '')}/v2/`));
 }
 
 /** The registry host of an image repo (`docker.io` when the first part is not a host). */
