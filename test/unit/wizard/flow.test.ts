@@ -64,6 +64,25 @@ async function noRoutingAndConfirm(t: FakeTerminal): Promise<void> {
   t.answer();
 }
 
+/** DeepSeek with a key and default models: the provider part every one-provider flow shares. */
+async function addDeepSeek(t: FakeTerminal): Promise<void> {
+  await pick(t, 'deeps', 'DeepSeek');
+  await t.waitFor('DeepSeek API key');
+  t.answer('sk-test-1234567890');
+  await t.waitFor('DeepSeek model patterns');
+  t.answer();
+  await done(t);
+}
+
+/** A one-provider setup up to the confirmation question; returns the summary screen. */
+async function upToConfirmation(t: FakeTerminal): Promise<string> {
+  await addDeepSeek(t);
+  await defaultPorts(t);
+  await t.waitFor('Turn on auto-routing');
+  t.answer('n');
+  return t.waitFor('Write this configuration and start the gateway?');
+}
+
 /** planStart on the wizard's options, in a fresh data folder: the same path as flags. */
 function planOf(options: Record<string, unknown>) {
   return planStart({ options: { ...options, dataFolder: tempDir() }, env: {}, timezone });
@@ -74,16 +93,7 @@ describe('setup wizard flows', () => {
     const t = new FakeTerminal();
     const result = runWizard({ dataFolder: '/tmp/x' }, seed(), t.io({ isPortFree: allFree }));
 
-    await pick(t, 'deeps', 'DeepSeek');
-    await t.waitFor('DeepSeek API key');
-    t.answer('sk-test-1234567890');
-    await t.waitFor('DeepSeek model patterns');
-    t.answer();
-    await done(t);
-    await defaultPorts(t);
-    await t.waitFor('Turn on auto-routing');
-    t.answer('n');
-    const screen = await t.waitFor('Write this configuration and start the gateway?');
+    const screen = await upToConfirmation(t);
     expect(screen).toContain('DeepSeek: key sk-t***7890');
     expect(screen).toContain('Ports on 127.0.0.1: HTTP 8080, HTTPS 8443, console 8001');
     expect(screen).not.toContain('sk-test-1234567890');
@@ -215,12 +225,7 @@ describe('setup wizard flows', () => {
       return port !== 18080;
     };
     const result = runWizard({}, seed({ bindAddress: '127.0.0.2' }), t.io({ isPortFree }));
-    await pick(t, 'deeps', 'DeepSeek');
-    await t.waitFor('DeepSeek API key');
-    t.answer('sk-test-1234567890');
-    await t.waitFor('model patterns');
-    t.answer();
-    await done(t);
+    await addDeepSeek(t);
 
     await t.waitFor('HTTP port on 127.0.0.2');
     t.answer('18080');
@@ -410,16 +415,7 @@ describe('leaving the wizard', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    await pick(t, 'deeps', 'DeepSeek');
-    await t.waitFor('DeepSeek API key');
-    t.answer('sk-test-1234567890');
-    await t.waitFor('model patterns');
-    t.answer();
-    await done(t);
-    await defaultPorts(t);
-    await t.waitFor('Turn on auto-routing');
-    t.answer('n');
-    await t.waitFor('Write this configuration');
+    await upToConfirmation(t);
     t.type(KEY.ctrlC);
 
     const error = await outcome;
@@ -453,16 +449,7 @@ describe('leaving the wizard', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    await pick(t, 'deeps', 'DeepSeek');
-    await t.waitFor('DeepSeek API key');
-    t.answer('sk-test-1234567890');
-    await t.waitFor('model patterns');
-    t.answer();
-    await done(t);
-    await defaultPorts(t);
-    await t.waitFor('Turn on auto-routing');
-    t.answer('n');
-    await t.waitFor('Write this configuration');
+    await upToConfirmation(t);
     t.answer('n');
     expect(await outcome).toBeInstanceOf(InterruptedError);
   });
