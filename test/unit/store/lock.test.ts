@@ -50,8 +50,10 @@ describe('withDataFolderLock', () => {
   it('gives up after the timeout with an operational error', async () => {
     const data = tempDataFolder();
     let release!: () => void;
-    const holder = withDataFolderLock(data, () => new Promise<void>((r) => (release = r)));
-    await sleep(50);
+    let held!: () => void;
+    const locked = new Promise<void>((r) => (held = r));
+    const holder = withDataFolderLock(data, () => new Promise<void>((r) => ((release = r), held())));
+    await locked;
     const err = await withDataFolderLock(data, async () => 'never', { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperationalError);
     expect((err as OperationalError).exitCode).toBe(1);
