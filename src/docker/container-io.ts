@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { DemuxStream, TarFirstFile } from './streams.js';
 import type Dockerode from 'dockerode';
 import { OperationalError } from '../core/errors.js';
 import { engineFailure, statusOf } from './engine-errors.js';
@@ -53,35 +54,66 @@ export function demuxBuffer(buffer: Buffer): { stdout: Buffer; stderr: Buffer; a
  * gateway's own kernel, because Docker Desktop does not carry host file events into its VM.
  */
 export async function execInContainer(docker: Dockerode, id: string, cmd: string[]): Promise<ExecResult> {
-  const container = docker.getContainer(id);
+  const { stdout, finished } = await execStream(docker, id, cmd);
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdout) chunks.push(Buffer.from(chunk as Buffer));
+    const { exitCode, stderr } = await finished;
+    return { exitCode, stdout: Buffer.concat(chunks).toString('utf8'), stderr };
+  } catch (error) {
+    throw engineFailure(`could not run ${cmd[0]} in container ${id}`, error);
+  }
+}
+
+export interface ExecStream {
+  /** The command's stdout (demultiplexed), with backpressure. */
+  stdout: Readable;
+  /** Resolves when the command has ended, with its exit code and (bounded) stderr. */
+  finished: Promise<{ exitCode: number; stderr: string }>;
+}
+
+/** Runs `cmd` in the running container and streams its stdout. */
+export async function execStream(docker: Dockerode, id: string, cmd: string[]): Promise<ExecStream> {
   let exec: Dockerode.Exec;
   try {
-    exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
+    exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
   } catch (error) {
     if (statusOf(error) === 409) throw engineFailure(`container ${id} is not running`, error, 'Start the gateway first.');
     throw notFoundOr(error, id, `could not run ${cmd[0]} in container ${id}`);
   }
-
-  const out = collector();
-  const err = collector();
-  try {
-    const stream = await exec.start({ hijack: true, stdin: false });
-    docker.modem.demuxStream(stream, out.sink, err.sink);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('close', resolve);
-      stream.once('error', reject);
-    });
-    // The stream can close a moment before the engine records the exit code.
+  const raw = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+  let stderr = '';
+  const demux = new DemuxStream((chunk) => {
+    if (stderr.length < 8192) stderr += chunk.toString('utf8');
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    pipeline(raw as Readable, demux, (error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? reject(error) : resolve()));
+  });
+  const finished = ended.then(async () => {
     let info = await exec.inspect();
     for (let i = 0; info.Running && i < 100; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       info = await exec.inspect();
     }
-    return { exitCode: info.ExitCode ?? -1, stdout: out.text(), stderr: err.text() };
+    return { exitCode: info.ExitCode ?? -1, stderr };
+  });
+  // Callers may never await `finished` when they stop reading early.
+  finished.catch(() => {});
+  return { stdout: demux, finished };
+}
+
+/** A file's content out of the container's filesystem (works on a stopped container), streamed. */
+export async function archiveStream(docker: Dockerode, id: string, file: string): Promise<Readable | undefined> {
+  let raw: NodeJS.ReadableStream;
+  try {
+    raw = await docker.getContainer(id).getArchive({ path: file });
   } catch (error) {
-    throw engineFailure(`could not run ${cmd[0]} in container ${id}`, error);
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw new OperationalError(`could not read ${file} in container ${id}: ${(error as Error).message}`, { cause: error });
   }
+  const out = new TarFirstFile();
+  pipeline(raw as Readable, out, () => {});
+  return out;
 }
 
 /**
@@ -142,17 +174,6 @@ function tarNumber(field: Buffer): number {
 function cString(field: Buffer): string {
   const end = field.indexOf(0);
   return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
-}
-
-function collector(): { sink: Writable; text(): string } {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(Buffer.from(chunk));
-      callback();
-    },
-  });
-  return { sink, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -60,7 +60,7 @@ export async function runLogs(options: Record<string, unknown>, out: Output, std
       stdout.write(text);
       return;
     }
-    const { DemuxStream } = await import('./streams.js');
+    const { DemuxStream } = await import('../../docker/streams.js');
     const raw = (await docker.getContainer(container.id).logs({
       follow: true,
       stdout: true,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, test } from 'vitest';
-import { DemuxStream, TarFirstFile } from '../../../src/core/ops/streams.js';
+import { DemuxStream, TarFirstFile } from '../../../src/docker/streams.js';
 
 const frame = (type: 1 | 2, payload: string) => {
   const body = Buffer.from(payload);
