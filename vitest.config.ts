@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+// unit and cli run together first; then the end-to-end files, one at a time, on the real engine.
 export default defineConfig({
   test: {
     projects: [
@@ -7,6 +8,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -14,6 +16,7 @@ export default defineConfig({
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,7 +26,8 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

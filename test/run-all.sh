@@ -8,5 +8,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-fund --no-audit
 fi
 npm run build --silent
+npx tsc -p tsconfig.test.json
 bash test/bed/provision.sh
-exec npx vitest run "$@"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.test-bed/results.json "$@" || status=$?
+# One plain closing line for any reader of the log: N passed, N failed.
+node -e 'const r=JSON.parse(require("fs").readFileSync(".test-bed/results.json","utf8"));console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+exit "$status"

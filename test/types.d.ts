@@ -1,0 +1,2 @@
+// Modules the tests use without type declarations of their own.
+declare module 'mute-stream';
