@@ -42,13 +42,14 @@ function describeChanges(plan: StartPlan, changed: string[]): string[] {
   return lines;
 }
 
-async function applyPlan(plan: StartPlan, containerName: string, fresh: boolean) {
+/** Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template would overwrite our files). */
+async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
     { dataFolder: plan.dataFolder, containerName, source: '--data-folder' },
     async ({ files, settings, alsoWrite }) => {
       await applyPlanToFiles(files, plan);
       Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
-      if (fresh) alsoWrite.push({ path: MARKER_FILE, content: 'configured by get-ai-gateway\n' });
+      if (!existsSync(join(plan.dataFolder, MARKER_FILE))) alsoWrite.push({ path: MARKER_FILE, content: 'configured by get-ai-gateway\n' });
       return files;
     },
   );
@@ -65,8 +66,12 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
   const existing = await findContainer(docker, plan.containerName);
 
   if (existing && !existing.managed) {
+    // Most likely made by get-ai-gateway.sh: its configuration lives in the folder mounted at /data.
+    const data = existing.inspect.Mounts?.find((m) => m.Destination === '/data')?.Source;
     throw new OperationalError(`a container named ${plan.containerName} exists and was not created by get-ai-gateway; it is left untouched`, {
-      hint: 'choose another name with --container-name',
+      hint: data
+        ? `to take it over, remove it (docker rm -f ${plan.containerName}) and run get-ai-gateway start --data-folder ${data}; or choose another --container-name`
+        : 'choose another name with --container-name',
     });
   }
   if (existing) {
@@ -87,7 +92,7 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
       await removeContainer(docker, existing.id, { force: true });
       return createFresh(docker, plan, timeoutMs, out, 'recreated');
     }
-    const { changed, reload } = await applyPlan(plan, plan.containerName, !existsSync(join(plan.dataFolder, MARKER_FILE)));
+    const { changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
     if (existing.state === 'running') {
       await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload);
@@ -124,8 +129,8 @@ function containerDrift(existing: ContainerSummary, plan: StartPlan): string[] {
 }
 
 async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number, out: Output, action: 'created' | 'recreated'): Promise<void> {
-  const fresh = !existsSync(join(plan.dataFolder, MARKER_FILE));
-  if (plan.providers.length === 0 && fresh) {
+  const { loadFiles } = await import('./gateway-read.js');
+  if (plan.providers.length === 0 && (await loadFiles(plan)).configuredProviders().length === 0) {
     throw new UsageError('no LLM provider configured: pass --<provider>-key … or run in a terminal', {
       hint: 'for example --openai-key sk-... (see get-ai-gateway start --help)',
     });
@@ -138,7 +143,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     });
   }
   // The files and the marker exist before the container first starts: the image's template must not run.
-  await applyPlan(plan, plan.containerName, fresh);
+  await applyPlan(plan, plan.containerName);
   await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
 
   const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });

@@ -1,9 +1,10 @@
 // start / stop / delete on a real Docker engine with the gateway double (issue: gateway lifecycle).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { goldenPath } from '../helpers/golden.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { dockerFor, fetchWithTimeout, freePort, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
 
@@ -196,13 +197,18 @@ describe('refusals before anything is created', () => {
   test('a container of that name not made by get-ai-gateway is never touched', async () => {
     const d = await newDeployment();
     const docker = dockerFor(bed);
-    const foreign = await docker.createContainer({ name: d.name, Image: `${bed.imageRepo}:${bed.imageTag}`, Cmd: ['/bin/sleep', '300'] });
+    const upstreamData = tempDir();
+    const foreign = await docker.createContainer({
+      name: d.name, Image: `${bed.imageRepo}:${bed.imageTag}`, Cmd: ['/bin/sleep', '300'], HostConfig: { Binds: [`${upstreamData}:/data`] },
+    });
     const before = await foreign.inspect();
     for (const args of [startArgs(d, ['--openai-key', 'sk-x']), ['stop', '--container-name', d.name], ['delete', '--container-name', d.name, '--force']]) {
       const res = await runCli(args, { env: env() });
       expect(res.exitCode, args.join(' ')).toBe(1);
       expect(res.stderr).toContain('not created by get-ai-gateway');
     }
+    const start = await runCli(startArgs(d, ['--openai-key', 'sk-x']), { env: env() });
+    expect(start.stderr).toContain(`get-ai-gateway start --data-folder ${upstreamData}`);
     const after = await foreign.inspect();
     expect(after.Id).toBe(before.Id);
     expect(after.State.Status).toBe(before.State.Status);
@@ -258,5 +264,22 @@ describe('refusals before anything is created', () => {
     const purged = await runCli(['delete', '--container-name', d.name, '--force', '--purge', '--yes'], { env: env() });
     expect(purged.exitCode, purged.stderr).toBe(0);
     expect(existsSync(d.data)).toBe(false);
+  });
+});
+
+describe('taking over a get-ai-gateway.sh deployment', () => {
+  test('start on its data folder serves its configured providers and drops the keys from default.cfg', async () => {
+    const d = await newDeployment();
+    cpSync(goldenPath('02-multi-provider', 'data'), d.data, { recursive: true });
+    cpSync(goldenPath('02-multi-provider', 'default.cfg'), join(d.data, 'default.cfg'));
+    for (const path of [d.data, ...listFiles(d.data).map((f) => join(d.data, f))]) chmodSync(path, statSync(path).isDirectory() ? 0o700 : 0o600);
+    for (const dir of readdirSync(d.data, { withFileTypes: true }).filter((e) => e.isDirectory())) chmodSync(join(d.data, dir.name), 0o700);
+    const res = await runCli(startArgs(d, ['--json']), { env: env() });
+    expect(res.exitCode, res.stderr).toBe(0);
+    const welcome = JSON.parse(res.stdout);
+    expect(welcome.providers.map((p: { id: string }) => p.id)).toEqual(['deepseek', 'moonshot', 'zhipuai', 'openai', 'claude']);
+    const settings = readFileSync(join(d.data, 'default.cfg'), 'utf8');
+    expect(settings).not.toMatch(/_API_KEY=/);
+    expect(settings).not.toContain('sk-oa-0001');
   });
 });
