@@ -2,8 +2,11 @@
  * One change to a live (or stopped) gateway: lock the data folder, read, change, commit through the write
  * protocol, then confirm the gateway reloaded. Every command that changes files goes through `editGateway`.
  */
-import { UsageError } from './errors.js';
-import { GatewayFiles, type FileChange } from './gateway-files.js';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OperationalError, UsageError } from './errors.js';
+import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
 import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
@@ -13,8 +16,6 @@ export type WriteMode = 'auto' | 'host' | 'container';
 export interface EditContext {
   files: GatewayFiles;
   settings: Settings;
-  /** Whether the settings file exists yet (a fresh data folder has none). */
-  hasSettingsFile: boolean;
   /** Other files to commit in the same all-or-nothing step (the marker). */
   alsoWrite: FileChange[];
 }
@@ -51,9 +52,16 @@ export function describeReload(reload: ReloadReport): string {
 export async function editGateway<T>(
   deployment: Deployment,
   mutate: (ctx: EditContext) => Promise<T> | T,
-  opts: { writeMode?: WriteMode; settingsChanged?: (before: Settings, after: Settings) => void } = {},
+  opts: { writeMode?: WriteMode } = {},
 ): Promise<EditResult<T>> {
   const { dataFolder } = deployment;
+  const gatewayHere = existsSync(join(dataFolder, MARKER_FILE)) || existsSync(join(dataFolder, FILES.aiProxy));
+  if (deployment.source === 'default' && !gatewayHere) {
+    throw new OperationalError(`no gateway configuration in ${dataFolder}`, {
+      hint: 'run get-ai-gateway start first, or name the folder with --data-folder or the container with --container-name',
+    });
+  }
+  const folderExisted = existsSync(dataFolder);
   // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
   const [live] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
   const startedAt = Date.now();
@@ -63,12 +71,16 @@ export async function editGateway<T>(
     const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
     const before = JSON.stringify(settings);
     const alsoWrite: FileChange[] = [];
-    const result = await mutate({ files, settings, hasSettingsFile: settingsText !== null, alsoWrite });
+    const result = await mutate({ files, settings, alsoWrite });
     const changes: FileChange[] = [...files.changes(), ...alsoWrite];
     if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
     const mark = changes.length > 0 ? await live?.logMark() : undefined;
     await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
     return { result, changes, mark };
+  }).catch(async (error: unknown) => {
+    // Bad input changes nothing: not even a folder this call had to create for its lock.
+    if (!folderExisted) await rm(dataFolder, { recursive: true, force: true });
+    throw error;
   });
   const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
   let reload: ReloadReport = { running: Boolean(live), confirmed: false };

@@ -207,3 +207,28 @@ describe('bad input: exit 2, one line, no file changed', () => {
     expect(snapshot()).toEqual(before);
   });
 });
+
+describe('where there is no gateway yet', () => {
+  test('a change in the default place with no configuration fails and creates nothing', async () => {
+    const cwd = tempDir();
+    const res = await runCli(['config', 'add', '--provider', 'openai', '--key', 'sk-1'], { cwd, env: NO_ENGINE });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain(`no gateway configuration in ${join(cwd, 'higress')}`);
+    expect(listFiles(cwd)).toEqual([]);
+    expect(existsSync(join(cwd, 'higress'))).toBe(false);
+  });
+
+  test('bad input against a folder that does not exist leaves no folder behind', async () => {
+    const missing = join(tempDir(), 'missing');
+    const res = await runCli(['route', 'remove', '--rule-id', '0', '--data-folder', missing], { env: NO_ENGINE });
+    expect(res.exitCode).toBe(2);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  test('an explicit --data-folder may be prepared before the first start', async () => {
+    const folder = join(tempDir(), 'prepared');
+    const res = await runCli(['config', 'add', '--provider', 'openai', '--key', 'sk-prepared', '--data-folder', folder], { env: NO_ENGINE });
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(existsSync(join(folder, 'wasmplugins/ai-proxy.internal.yaml'))).toBe(true);
+  });
+});
