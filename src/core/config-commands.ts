@@ -1,6 +1,6 @@
 /** `config list|add|remove`: provider keys on a live or stopped gateway. */
 import type { Output } from '../ui/output.js';
-import type { Provider } from './catalog.js';
+import { modelsFlag, type Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
@@ -50,7 +50,8 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   if (keys && provider.keys?.none) {
     throw new UsageError(`${provider.name} takes no API key`, { hint: `use ${(provider.extras ?? []).map((f) => `--${f.flag}`).join(' and ')}` });
   }
-  const input = providerInputFromOptions(provider, { ...options, [`${provider.flag}Models`]: options.models }) ?? { extras: {} };
+  // Keys come from readKeys; the models flag is plain --models here.
+  const input = providerInputFromOptions(provider, options, (flag) => (flag === modelsFlag(provider) ? 'models' : flag)) ?? { extras: {} };
   const codeToken = provider.keys?.variant && options[variantOption(provider)];
   if (codeToken && !keys) throw new UsageError(`--${provider.keys!.variant!.flag.replace(/-key$/, '')} needs the token in --key, --key-stdin or --key-env`);
   const deployment = await resolveDeployment(options);
