@@ -25,7 +25,6 @@ export interface ReloadReport {
   running: boolean;
   confirmed: boolean;
   ms?: number;
-  via?: 'host' | 'container';
 }
 
 export interface EditResult<T> {
@@ -86,7 +85,7 @@ export async function editGateway<T>(
   let reload: ReloadReport = { running: Boolean(live), confirmed: false };
   if (live && changedResources.length > 0) {
     const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
-    reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined, via: live.inContainer ? 'container' : 'host' };
+    reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined };
   }
   return { result: outcome.result, changed: outcome.changes.map((c) => c.path), reload };
 }

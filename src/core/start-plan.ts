@@ -170,4 +170,3 @@ export async function renderFreshDataFolder(plan: StartPlan): Promise<{ path: st
   return out;
 }
 
-export { formatSettings };

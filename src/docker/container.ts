@@ -85,25 +85,6 @@ export async function findContainer(docker: Dockerode, name: string): Promise<Co
   return summarise(info);
 }
 
-/** Containers carrying our managed label, whatever their name. */
-export async function findManagedContainers(docker: Dockerode): Promise<ContainerSummary[]> {
-  let list: Dockerode.ContainerInfo[];
-  try {
-    list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
-  } catch (error) {
-    throw engineFailure('could not list containers', error);
-  }
-  const found: ContainerSummary[] = [];
-  for (const item of list) {
-    try {
-      found.push(summarise(await docker.getContainer(item.Id).inspect()));
-    } catch (error) {
-      if (statusOf(error) !== 404) throw engineFailure(`could not inspect container ${item.Id}`, error);
-    }
-  }
-  return found;
-}
-
 function summarise(info: Dockerode.ContainerInspectInfo): ContainerSummary {
   const labels = info.Config?.Labels ?? {};
   const bindings = (info.HostConfig?.PortBindings ?? {}) as Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
