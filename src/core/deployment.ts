@@ -6,7 +6,7 @@ export interface Deployment {
   dataFolder: string;
   containerName: string;
   /** How the data folder was found, for messages. */
-  source: '--data-folder' | 'container label' | 'default';
+  source: '--data-folder' | 'container label' | 'default' | 'start';
 }
 
 export interface DeploymentOptions {

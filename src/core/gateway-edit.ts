@@ -55,6 +55,7 @@ export async function editGateway<T>(
 ): Promise<EditResult<T>> {
   const { dataFolder } = deployment;
   const gatewayHere = existsSync(join(dataFolder, MARKER_FILE)) || existsSync(join(dataFolder, FILES.aiProxy));
+  // Only `start` creates a gateway in the default place; other edits there need one to exist.
   if (deployment.source === 'default' && !gatewayHere) {
     throw new OperationalError(`no gateway configuration in ${dataFolder}`, {
       hint: 'run get-ai-gateway start first, or name the folder with --data-folder or the container with --container-name',

@@ -45,7 +45,7 @@ function describeChanges(plan: StartPlan, changed: string[]): string[] {
 /** Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template would overwrite our files). */
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
-    { dataFolder: plan.dataFolder, containerName, source: '--data-folder' },
+    { dataFolder: plan.dataFolder, containerName, source: 'start' },
     async ({ files, settings, alsoWrite }) => {
       await applyPlanToFiles(files, plan);
       Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
