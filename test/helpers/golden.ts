@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { defineStartOptions } from '../../src/commands/start.js';
 import { planStart, type StartPlan } from '../../src/core/start-plan.js';
 
-export const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/golden');
+/** Upstream's outputs, kept in the project (see its README). */
+export const GOLDEN_DIR = join(import.meta.dirname, '../fixtures/golden');
 
 export function goldenPath(caseName: string, ...rest: string[]): string {
   const path = join(GOLDEN_DIR, caseName, ...rest);
