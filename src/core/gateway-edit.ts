@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationalError, UsageError } from './errors.js';
 import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
+import { listDataDir } from './gateway-read.js';
 import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
@@ -66,12 +67,13 @@ export async function editGateway<T>(
   const [live] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
   const startedAt = Date.now();
   const outcome = await withDataFolderLock(dataFolder, async () => {
-    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true });
+    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
     const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
     const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
     const before = JSON.stringify(settings);
     const alsoWrite: FileChange[] = [];
     const result = await mutate({ files, settings, alsoWrite });
+    await files.syncRoutes();
     const changes: FileChange[] = [...files.changes(), ...alsoWrite];
     if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
     const mark = changes.length > 0 ? await live?.logMark() : undefined;

@@ -8,7 +8,21 @@ import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { endpointOf, PROVIDERS, providerById, type Extras, type Provider } from './catalog.js';
-import { headerMatch, modelPredicates, type HeaderMatch } from './model-patterns.js';
+import { legacyGlobs, type HeaderMatch } from './model-patterns.js';
+import {
+  chooseFallback,
+  ENTRY_MAPPING_KEY,
+  entryMatch,
+  entryModelMapping,
+  entryNamesOf,
+  entryRouteName,
+  FALLBACK_ROUTE,
+  INTERNAL,
+  MODEL_ROUTE_NAME,
+  modelListBody,
+  planRoutes,
+  type RoutePlan,
+} from './model-routes.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 
 export const FILES = {
@@ -19,7 +33,15 @@ export const FILES = {
   console: 'configmaps/higress-console.yaml',
   ingress: (id: string) => `ingresses/ai-route-${id}.internal.yaml`,
   aiRoute: (id: string) => `configmaps/ai-route-${id}.yaml`,
+  /** Any Ingress by name (without `.internal`). */
+  route: (name: string) => `ingresses/${name}${INTERNAL}.yaml`,
+  modelList: 'wasmplugins/custom-response.internal.yaml',
+  modelListRoute: 'ingresses/ai-model-list.internal.yaml',
 } as const;
+
+/** The model list as the user gave it, on the provider's entry Ingress (the route itself matches `<id>/…`). */
+export const MODELS_ANNOTATION = 'get-ai-gateway.io/models';
+const MODEL_LIST_ROUTE = 'ai-model-list.internal';
 
 export const MARKER_FILE = '.ai-gateway-configured';
 export const MODEL_HEADER = 'x-higress-llm-model';
@@ -59,10 +81,13 @@ export interface AutoRouting {
 export interface ConfiguredProvider extends ProviderConfig {
   provider: Provider | undefined;
   type: string;
-  match: HeaderMatch | undefined;
+  /** Written by a previous version: one Ingress with the model list as a prefix/regex match (rewritten on the next change). */
+  legacyLayout: boolean;
 }
 
 type Reader = (path: string) => Promise<string | null>;
+/** File names (not paths) in a folder of the data folder; [] when it does not exist. */
+type Lister = (dir: string) => Promise<string[]>;
 type YamlModule = typeof import('yaml');
 
 interface OwnedFile {
@@ -95,6 +120,9 @@ function at(value: unknown, keys: string[]): unknown {
 
 export class GatewayFiles {
   private readonly files = new Map<string, OwnedFile>();
+  /** Model lists set in this edit (they reach the files in syncRoutes). */
+  private readonly declaredModels = new Map<string, string>();
+  private requestedFallback: string | undefined;
 
   private constructor(
     private readonly read: Reader,
@@ -102,13 +130,15 @@ export class GatewayFiles {
   ) {}
 
   /** Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser. */
-  static async load(read: Reader, opts: { editable?: boolean } = {}): Promise<GatewayFiles> {
+  static async load(read: Reader, opts: { editable?: boolean; list?: Lister } = {}): Promise<GatewayFiles> {
     const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined);
     const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console];
     await Promise.all(owned.map((path) => files.open(path, path)));
     const entries = at(files.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
     const ids = (Array.isArray(entries) ? entries : []).map((e) => e?.id).filter((id): id is string => typeof id === 'string');
-    await Promise.all(ids.map((id) => files.open(FILES.ingress(id))));
+    // Every Ingress counts for routing (the console's and upstream's too), so all of them are read.
+    const listed = opts.list ? (await opts.list('ingresses')).filter((f) => f.endsWith('.yaml')).map((f) => `ingresses/${f}`) : [];
+    await Promise.all([...new Set([...ids.map((id) => FILES.ingress(id)), ...listed, FILES.modelListRoute, FILES.modelList])].map((p) => files.open(p)));
     return files;
   }
 
@@ -174,23 +204,29 @@ export class GatewayFiles {
     const provider = PROVIDERS.find((p) => p.id === id);
     const { id: _id, type, apiTokens, ...extras } = entry;
     const tokens = (Array.isArray(apiTokens) ? apiTokens : []).map(String).filter((t) => !isPlaceholder(t));
-    const match = this.ingressMatch(id);
+    const annotations = at(this.view(FILES.ingress(id)), ['metadata', 'annotations']) as Record<string, unknown> | undefined;
+    const declared = this.declaredModels.get(id) ?? annotations?.[MODELS_ANNOTATION];
+    const match = declared === undefined ? this.legacyMatch(id, annotations) : undefined;
     return {
       id,
       provider,
       type: String(type ?? ''),
       tokens,
       extras: extras as Extras,
-      match,
-      models: match ? globsOf(match) : (provider?.defaultModels ?? ''),
+      legacyLayout: match !== undefined,
+      models: typeof declared === 'string' && declared ? declared : match ? legacyGlobs(match) : (provider?.defaultModels ?? '*'),
     };
   }
 
-  private ingressMatch(id: string): HeaderMatch | undefined {
-    const annotations = at(this.view(FILES.ingress(id)), ['metadata', 'annotations']) as Record<string, unknown> | undefined;
+  /** The model match of a previous version's (or upstream's) one-Ingress-per-provider layout, if that is what is there. */
+  private legacyMatch(id: string, annotations: Record<string, unknown> | undefined): HeaderMatch | undefined {
+    const names = entryNamesOf(id);
     for (const kind of ['prefix', 'regex', 'exact'] as const) {
       const value = annotations?.[MATCH_ANNOTATION(kind)];
-      if (typeof value === 'string') return { kind: kind === 'exact' ? 'prefix' : kind, value };
+      if (typeof value !== 'string') continue;
+      const ours = entryMatch(names);
+      if (ours.kind === kind && ours.value === value) return undefined;
+      return { kind, value };
     }
     return undefined;
   }
@@ -226,29 +262,8 @@ export class GatewayFiles {
       port: registryPort,
     });
 
-    const match = headerMatch(config.models);
-    await this.openWithTemplate(FILES.ingress(provider.id), 'provider/ingress.yaml');
-    const ingressDoc = this.edit(FILES.ingress(provider.id));
-    ingressDoc.setIn(['metadata', 'name'], `ai-route-${provider.id}.internal`);
-    ingressDoc.setIn(['metadata', 'annotations', DESTINATION], `${service}:${registryPort}`);
-    for (const kind of ['prefix', 'regex', 'exact']) ingressDoc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
-    ingressDoc.setIn(['metadata', 'annotations', MATCH_ANNOTATION(match.kind)], match.value);
-    this.quoteAnnotations(ingressDoc);
-
-    await this.openWithTemplate(FILES.aiRoute(provider.id), 'provider/ai-route.yaml');
-    const routeDoc = this.edit(FILES.aiRoute(provider.id));
-    routeDoc.setIn(['metadata', 'name'], `ai-route-${provider.id}`);
-    const previous = parseRouteData(routeDoc.getIn(['data', 'data']));
-    const data = {
-      ...previous,
-      name: provider.id,
-      upstreams: [{ provider: provider.id }],
-      modelPredicates: modelPredicates(match),
-      version: previous.version ?? '1',
-    };
-    const literal = routeDoc.createNode(JSON.stringify(data, null, 2) + '\n');
-    if (this.yaml!.isScalar(literal)) literal.type = 'BLOCK_LITERAL';
-    routeDoc.setIn(['data', 'data'], literal);
+    // The provider's Ingresses, console route and the model list are written by syncRoutes.
+    this.declaredModels.set(provider.id, config.models);
   }
 
   /** Opens a per-provider file; a missing one (or one deleted earlier in this edit) starts from its template. */
@@ -264,6 +279,7 @@ export class GatewayFiles {
 
   /** Removes every trace of a provider: entry, match rule, registry, ingress and ai-route. */
   async removeProvider(id: string): Promise<boolean> {
+    this.declaredModels.delete(id);
     let found = this.removeFromSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === id);
     found = this.removeFromSeq(FILES.aiProxy, ['spec', 'matchRules'], (n) => matchRuleProvider(n) === id) || found;
     found = this.removeFromSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === `llm-${id}.internal`) || found;
@@ -308,6 +324,170 @@ export class GatewayFiles {
     const before = seq.items.length;
     seq.items = seq.items.filter((item) => !(isMap(item) && same(item)));
     return seq.items.length !== before;
+  }
+
+  // ---- routing: model names to providers ----
+
+  /** Makes `id` the provider that answers model names no other route takes (it must list `*`). */
+  requestFallback(id: string): void {
+    this.requestedFallback = id;
+  }
+
+  /** The provider behind the fallback route, if there is one. */
+  fallbackProvider(): string | undefined {
+    const destination = at(this.view(FILES.route(FALLBACK_ROUTE)), ['metadata', 'annotations', DESTINATION]);
+    return typeof destination === 'string' ? this.providerOfDestination(destination) : undefined;
+  }
+
+  /** The provider an Ingress destination reaches: ai-proxy's match rule for its service. */
+  providerOfDestination(destination: string): string | undefined {
+    const target = destination.split('\n').map((l) => l.trim()).find(Boolean)?.replace(/^\d+(\.\d+)?%\s+/, '') ?? '';
+    const service = target.replace(/:\d+$/, '');
+    const rules = at(this.view(FILES.aiProxy), ['spec', 'matchRules']);
+    for (const rule of Array.isArray(rules) ? rules : []) {
+      if (Array.isArray(rule?.service) && rule.service.includes(service) && rule.configDisable !== true) {
+        const id = rule?.config?.activeProviderId;
+        if (typeof id === 'string') return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** ai-proxy modelMapping of a provider entry. */
+  modelMapping(id: string): Record<string, string> {
+    const list = at(this.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
+    const entry = (Array.isArray(list) ? list : []).find((e) => e?.id === id);
+    const mapping = entry?.modelMapping;
+    return mapping && typeof mapping === 'object' ? Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, String(v)])) : {};
+  }
+
+  /** Every Ingress in the data folder (as the controller lists them), for the resolver. */
+  ingresses(): { name: string; obj: unknown }[] {
+    const out: { name: string; obj: unknown }[] = [];
+    for (const path of this.files.keys()) {
+      if (!path.startsWith('ingresses/')) continue;
+      const obj = this.view(path);
+      if (obj === undefined) continue;
+      const name = at(obj, ['metadata', 'name']);
+      out.push({ name: typeof name === 'string' && name ? name : path.slice('ingresses/'.length, -'.yaml'.length), obj });
+    }
+    return out;
+  }
+
+  /** The routing plan for the configured providers (what syncRoutes writes). */
+  routePlan(): RoutePlan {
+    const providers = this.configuredProviders().map((p) => ({ id: p.id, models: p.models, entryNames: entryNamesOf(p.id) }));
+    return planRoutes(providers, chooseFallback(providers, this.requestedFallback, this.fallbackProvider()));
+  }
+
+  /**
+   * Rewrites everything that follows from the providers and their model lists: each provider's entry Ingress
+   * and console AI route, the model-pattern Ingresses (stale ones deleted), the `<id>/` prefix stripping in
+   * ai-proxy, and the GET /v1/models answer. Runs at the end of every change, so a folder in a previous
+   * version's layout is rewritten by the next change.
+   */
+  async syncRoutes(): Promise<void> {
+    const plan = this.routePlan();
+    const configured = this.configuredProviders();
+    const planned = new Set(plan.routes.map((r) => r.name));
+    for (const path of [...this.files.keys()]) {
+      const name = path.startsWith('ingresses/') ? path.slice('ingresses/'.length, -`${INTERNAL}.yaml`.length) : '';
+      if (MODEL_ROUTE_NAME.test(name) && !planned.has(name)) await this.deleteFile(path);
+    }
+    for (const route of plan.routes) {
+      const destination = this.destinationOf(route.provider);
+      if (!destination) continue;
+      const path = FILES.route(route.name);
+      await this.openWithTemplate(path, 'provider/ingress.yaml');
+      const doc = this.edit(path);
+      doc.setIn(['metadata', 'name'], route.name + INTERNAL);
+      doc.setIn(['metadata', 'annotations', DESTINATION], destination);
+      for (const kind of ['prefix', 'regex', 'exact']) doc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
+      doc.setIn(['metadata', 'annotations', MATCH_ANNOTATION(route.match.kind)], route.match.value);
+      if (route.tier === 'entry') {
+        const p = configured.find((c) => c.id === route.provider)!;
+        doc.setIn(['metadata', 'annotations', MODELS_ANNOTATION], p.models);
+        await this.writeConsoleRoute(route.provider, entryNamesOf(route.provider));
+      }
+      this.quoteAnnotations(doc);
+    }
+    for (const p of configured) this.setEntryMapping(p.id);
+    await this.writeModelList(plan);
+  }
+
+  /** `<service>:<port>` of a provider, from its ai-proxy match rule and McpBridge registry. */
+  private destinationOf(id: string): string | undefined {
+    const rules = at(this.view(FILES.aiProxy), ['spec', 'matchRules']);
+    const rule = (Array.isArray(rules) ? rules : []).find((r) => r?.config?.activeProviderId === id);
+    const service = Array.isArray(rule?.service) ? String(rule.service[0]) : undefined;
+    if (!service) return undefined;
+    const dot = service.lastIndexOf('.');
+    const registries = at(this.view(FILES.mcpBridge), ['spec', 'registries']);
+    const registry = (Array.isArray(registries) ? registries : []).find((r) => r?.name === service.slice(0, dot) && r?.type === service.slice(dot + 1));
+    return registry ? `${service}:${registry.port}` : undefined;
+  }
+
+  /** The console's AI route for a provider: what its entry Ingress matches, as console predicates. */
+  private async writeConsoleRoute(id: string, names: readonly string[]): Promise<void> {
+    const path = FILES.aiRoute(id);
+    await this.openWithTemplate(path, 'provider/ai-route.yaml');
+    const routeDoc = this.edit(path);
+    routeDoc.setIn(['metadata', 'name'], `ai-route-${id}`);
+    const previous = parseRouteData(routeDoc.getIn(['data', 'data']));
+    const data = {
+      ...previous,
+      name: id,
+      upstreams: [{ provider: id }],
+      modelPredicates: names.map((name) => ({ matchType: 'PRE', matchValue: `${name}/` })),
+      version: previous.version ?? '1',
+    };
+    const literal = routeDoc.createNode(JSON.stringify(data, null, 2) + '\n');
+    if (this.yaml!.isScalar(literal)) literal.type = 'BLOCK_LITERAL';
+    routeDoc.setIn(['data', 'data'], literal);
+  }
+
+  /** Our `~^(?:<names>)/(.*)$ -> $1` entry in the provider's modelMapping; the user's own entries stay. */
+  private setEntryMapping(id: string): void {
+    const [key, value] = entryModelMapping(entryNamesOf(id));
+    const current = this.modelMapping(id);
+    const stale = Object.keys(current).filter((k) => ENTRY_MAPPING_KEY.test(k) && k !== key);
+    if (current[key] === value && stale.length === 0) return;
+    const seq = this.seq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers']);
+    const node = seq.items.find((item) => this.yaml!.isMap(item) && item.get('id') === id) as unknown as YAMLMap | undefined;
+    if (!node) return;
+    const doc = this.edit(FILES.aiProxy);
+    if (!this.yaml!.isMap(node.get('modelMapping', true))) node.set('modelMapping', doc.createNode({}));
+    const mapping = node.get('modelMapping', true) as unknown as YAMLMap;
+    for (const k of stale) mapping.delete(k);
+    mapping.set(key, value);
+  }
+
+  /**
+   * GET /v1/models: an Exact-path Ingress (sorted before every `/` route, tool.go:172-245) answered by the
+   * custom-response plugin (plugins/wasm-go/extensions/custom-response/main.go:56-195), which the image's plugin
+   * server serves at /plugins/custom-response/1.0.0 (the console's plugin list, plugins.properties:47, with
+   * the all-in-one URL pattern of start-console.sh:34). A route-level rule names the Ingress
+   * (pkg/ingress/config/ingress_config.go:1064 `_match_route_`).
+   */
+  private async writeModelList(plan: RoutePlan): Promise<void> {
+    await this.openWithTemplate(FILES.modelListRoute, 'provider/model-list-ingress.yaml');
+    if (this.files.get(FILES.modelListRoute)!.original === null) this.edit(FILES.modelListRoute);
+    await this.openWithTemplate(FILES.modelList, 'wasmplugins/custom-response.internal.yaml');
+    const body = modelListBody(plan, this.configuredProviders(), this.autoRouting().enabled);
+    const rule = { ingress: [MODEL_LIST_ROUTE], configDisable: false, config: { status_code: 200, headers: ['content-type=application/json'], body } };
+    this.replaceInSeq(FILES.modelList, ['spec', 'matchRules'], (n) => {
+      const ingress = n.get('ingress') as YAMLSeq | undefined;
+      return Boolean(ingress && this.yaml!.isSeq(ingress) && ingress.items.some((i) => (this.yaml!.isScalar(i) ? i.value : i) === MODEL_LIST_ROUTE));
+    }, rule);
+  }
+
+  private async deleteFile(path: string): Promise<void> {
+    const file = await this.open(path);
+    if (!file.deleted && (file.original !== null || file.doc)) {
+      file.doc = null;
+      file.deleted = true;
+      file.dirty = true;
+    }
   }
 
   // ---- auto-routing ----
@@ -367,7 +547,10 @@ export class GatewayFiles {
   private quoteAnnotations(doc: Document): void {
     const annotations = doc.getIn(['metadata', 'annotations'], true);
     if (!this.yaml!.isMap(annotations)) return;
-    for (const pair of annotations.items) if (this.yaml!.isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
+    for (const pair of annotations.items) {
+      if (!this.yaml!.isNode(pair.value)) pair.value = doc.createNode(pair.value);
+      if (this.yaml!.isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
+    }
   }
 }
 

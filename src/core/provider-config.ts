@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { findProvider, keyFlag, modelsFlag, PROVIDERS, providerNames, type ExtraField, type Extras, type Provider } from './catalog.js';
 import { UsageError } from './errors.js';
-import { validateModelPatterns } from './model-patterns.js';
+import { normalizeModelList, validateModelPatterns } from './model-patterns.js';
 import type { ProviderConfig } from './gateway-files.js';
 
 /** Upstream renders unconfigured providers with tokens and hosts like `YOUR_OPENAI_API_KEY`. */
@@ -133,10 +133,12 @@ export function buildProviderConfig(
   const problem = provider.check?.(extras, tokens);
   if (problem) throw new UsageError(problem);
 
-  const models = (input.models ?? opts.previous?.models ?? provider.defaultModels).replace(/\s+/g, '');
-  const modelProblem = validateModelPatterns(models);
-  if (modelProblem) throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)}: ${modelProblem}`, { hint: 'for example gpt-4o,gpt-4-*' });
-  return { id: provider.id, tokens, models, extras };
+  const given = input.models ?? opts.previous?.models ?? provider.defaultModels;
+  const modelProblem = validateModelPatterns(given);
+  if (modelProblem) {
+    throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)} ${modelProblem}`, { hint: 'exact names and * globs, comma-separated: e.g. gpt-4o,o3-* (or * for any model)' });
+  }
+  return { id: provider.id, tokens, models: normalizeModelList(given), extras };
 }
 
 function fieldByKey(provider: Provider, key: string): ExtraField {

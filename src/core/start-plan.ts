@@ -164,6 +164,7 @@ export async function applyPlanToFiles(files: GatewayFiles, plan: Pick<StartPlan
 export async function renderFreshDataFolder(plan: StartPlan): Promise<{ path: string; content: string }[]> {
   const files = await GatewayFiles.empty();
   await applyPlanToFiles(files, plan);
+  await files.syncRoutes();
   const out = files.changes().map((c) => ({ path: c.path, content: c.content! }));
   out.push({ path: SETTINGS_FILE, content: formatSettings(plan.settings) });
   out.push({ path: MARKER_FILE, content: `configured by get-ai-gateway\n` });

@@ -2,7 +2,7 @@ import chalk from 'chalk';
 import { exampleModel } from '../core/catalog.js';
 import type { ReloadReport } from '../core/gateway-edit.js';
 import type { GatewayFiles } from '../core/gateway-files.js';
-import { modelMatches } from '../core/model-patterns.js';
+import { globMatches, parseModelList } from '../core/model-patterns.js';
 import { AUTO_MODEL } from '../core/routing.js';
 import type { StartPlan } from '../core/start-plan.js';
 import type { Output } from './output.js';
@@ -49,7 +49,7 @@ export function buildWelcome(input: {
     id: p.id,
     name: p.provider?.name ?? p.id,
     models: p.models,
-    exampleModel: p.provider && p.match ? exampleModel(p.provider, (m) => modelMatches(p.match!, m), p.models) : p.models,
+    exampleModel: p.provider ? exampleModel(p.provider, (m) => parseModelList(p.models).some((g) => globMatches(g, m)), p.models) : p.models,
   }));
   const routing = files.autoRouting();
   const examples = providers.slice(0, 1).map((p) => curl(base, p.exampleModel, 'Hi!'));

@@ -125,7 +125,7 @@ export async function askModels(p: Prompter, provider: Provider, previous: strin
       {
         message: `${provider.name} model patterns (comma-separated, * = any)`,
         default: previous ?? provider.defaultModels,
-        validate: (v) => validateModelPatterns(v.replace(/\s+/g, '')) ?? true,
+        validate: (v) => validateModelPatterns(v) ?? true,
       },
       context,
     ),

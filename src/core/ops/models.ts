@@ -1,44 +1,114 @@
-/** `models`: which model names the gateway routes, from the files (the gateway does not answer GET /v1/models). */
+/** `models` and `models resolve`: which model names reach which provider, read from the files as the gateway reads them. */
 import type { Output } from '../../ui/output.js';
+import { UsageError } from '../errors.js';
 import type { ConfiguredProvider, GatewayFiles } from '../gateway-files.js';
 import { loadFiles } from '../gateway-read.js';
 import { resolveDeployment } from '../deployment.js';
-import { headerMatch, modelMatches, splitModelPatterns } from '../model-patterns.js';
+import { globMatches, parseModelList } from '../model-patterns.js';
+import { buildRouteTable, mapModel, routeFor, type RouteTable } from '../model-resolve.js';
+import { entryNamesOf, FALLBACK_ROUTE, INTERNAL, MODEL_ROUTE_NAME } from '../model-routes.js';
 import { AUTO_MODEL } from '../routing.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { readSettingsIn } from '../start-plan.js';
+
+/** Exit code of `models resolve` when no route takes the name (the gateway answers 404). */
+export const UNROUTED_EXIT_CODE = 3;
+
+export interface Resolution {
+  model: string;
+  /** Provider id, or null when the gateway would answer 404 (or the route reaches no provider). */
+  provider: string | null;
+  /** The Ingress that takes the request. */
+  route: string | null;
+  /** How the route matched: `exact`, `glob`, `prefix` (`<id>/…`), `fallback`, or `other` (an Ingress we did not write). */
+  via: 'exact' | 'glob' | 'prefix' | 'fallback' | 'other' | null;
+  /** The model name the provider receives (after ai-proxy's modelMapping, e.g. the `<id>/` prefix stripped). */
+  upstreamModel: string | null;
+}
+
+export interface Resolver {
+  table: RouteTable;
+  resolve(model: string): Resolution;
+}
+
+function viaOf(ingress: string): Resolution['via'] {
+  const name = ingress.endsWith(INTERNAL) ? ingress.slice(0, -INTERNAL.length) : ingress;
+  if (name === FALLBACK_ROUTE) return 'fallback';
+  if (MODEL_ROUTE_NAME.test(name)) return name.startsWith('model-1-') ? 'exact' : 'glob';
+  return /^ai-route-/.test(name) ? 'prefix' : 'other';
+}
+
+/** The one resolver: the controller's route order and first match, then ai-proxy's modelMapping. */
+export function createResolver(files: GatewayFiles): Resolver {
+  const table = buildRouteTable(files.ingresses());
+  return {
+    table,
+    resolve(model: string): Resolution {
+      const route = routeFor(table, model);
+      if (!route) return { model, provider: null, route: null, via: null, upstreamModel: null };
+      const provider = route.destination ? (files.providerOfDestination(route.destination) ?? null) : null;
+      const configured = provider !== null && files.hasProvider(provider);
+      return {
+        model,
+        provider: configured ? provider : null,
+        route: route.ingress,
+        via: viaOf(route.ingress),
+        upstreamModel: configured ? mapModel(files.modelMapping(provider), model) : null,
+      };
+    },
+  };
+}
+
+export interface PatternView {
+  pattern: string;
+  /** null: this provider serves it; else who takes a model of this pattern instead (provider id or Ingress name). */
+  shadowedBy: string | null;
+}
 
 export interface ProviderModels {
   id: string;
   name: string;
   /** Names and globs as configured, e.g. `gpt-*,o1-*`. */
   patterns: string;
-  /** How the gateway matches the model header. */
-  match: { kind: 'prefix' | 'regex'; value: string };
-  /** Concrete model names it serves: exact names from the patterns and the catalog's usual models that match. */
+  /** Each pattern and whether a request for it really reaches this provider. */
+  routes: PatternView[];
+  /** `<id>/` and `<alias>/`: always reach this provider, with the prefix stripped. */
+  prefixes: string[];
+  /** This provider takes model names no other route takes. */
+  fallback: boolean;
+  /** Concrete names that reach it: bare when they route here, else with its `<id>/` prefix. Never a glob. */
   models: string[];
 }
 
 export interface ModelsView {
   baseUrl: string;
   providers: ProviderModels[];
+  /** Who takes a model name nothing else matches; null: such names get 404. */
+  fallback: string | null;
+  /** Ingresses the gateway drops because an earlier one has the same route key. */
+  droppedRoutes: { ingress: string; keptBy: string }[];
   autoRouting: { model: string; enabled: boolean; defaultModel: string | null; rules: { id: number; pattern: string; model: string }[] };
+  /** Not part of --json: the resolver the view was made with. */
+  resolve?: (model: string) => Resolution;
 }
 
-/** Concrete model ids a provider answers for (never a glob). */
+/** A name no pattern of ours matches (a control character is in no model list): what unknown names do. */
+const UNKNOWN_MODEL = '\u0001unknown';
+
+/** A concrete name a pattern stands for: the pattern itself, a well-known model it matches, or `*` read as `x`. */
+function sampleOf(p: ConfiguredProvider, pattern: string): string {
+  const parsed = parseModelList(pattern)[0]!;
+  if (parsed.kind === 'exact') return parsed.text;
+  if (parsed.kind === 'any') return UNKNOWN_MODEL;
+  return p.provider?.usualModels.find((m) => globMatches(parsed, m)) ?? parsed.text.replaceAll('*', 'x');
+}
+
+/** Concrete model ids a provider answers for (never a glob): its exact names and the catalog's usual models that match. */
 export function concreteModels(p: ConfiguredProvider): string[] {
-  const match = p.match ?? headerMatch(p.models);
-  const exact = splitModelPatterns(p.models).filter((item) => !item.includes('*'));
-  const usual = (p.provider?.usualModels ?? []).filter((m) => safeMatches(match, m));
+  const patterns = parseModelList(p.models);
+  const exact = patterns.filter((m) => m.kind === 'exact').map((m) => m.text);
+  const usual = (p.provider?.usualModels ?? []).filter((m) => patterns.some((pattern) => globMatches(pattern, m)));
   return [...new Set([...exact, ...usual])];
-}
-
-function safeMatches(match: { kind: 'prefix' | 'regex'; value: string }, model: string): boolean {
-  try {
-    return modelMatches(match, model);
-  } catch {
-    return false; // a console-edited regex JavaScript cannot compile
-  }
 }
 
 export function gatewayBaseUrl(host: string, port: number): string {
@@ -46,33 +116,70 @@ export function gatewayBaseUrl(host: string, port: number): string {
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}/v1`;
 }
 
-export function modelsView(files: GatewayFiles, baseUrl: string): ModelsView {
-  const providers = files.configuredProviders().map((p) => ({
-    id: p.id,
-    name: p.provider?.name ?? p.id,
-    patterns: p.models,
-    match: p.match ?? headerMatch(p.models),
-    models: concreteModels(p),
-  }));
+export function modelsView(files: GatewayFiles, baseUrl: string, resolver: Resolver = createResolver(files)): ModelsView {
+  const shadow = (p: ConfiguredProvider, sample: string): string | null => {
+    const r = resolver.resolve(sample);
+    return r.provider === p.id ? null : (r.provider ?? (r.route ? r.route : '404'));
+  };
+  const unknown = resolver.resolve(UNKNOWN_MODEL);
+  const fallback = unknown.via === 'fallback' ? unknown.provider : null;
+  const providers = files.configuredProviders().map((p) => {
+    const names = entryNamesOf(p.id);
+    return {
+      id: p.id,
+      name: p.provider?.name ?? p.id,
+      patterns: p.models,
+      routes: p.models.split(',').filter(Boolean).map((pattern) => ({ pattern, shadowedBy: shadow(p, sampleOf(p, pattern)) })),
+      prefixes: names.filter((n) => resolver.resolve(`${n}/x`).provider === p.id).map((n) => `${n}/`),
+      fallback: fallback === p.id,
+      models: concreteModels(p).map((m) => (resolver.resolve(m).provider === p.id ? m : `${p.id}/${m}`)),
+    };
+  });
   const routing = files.autoRouting();
   return {
     baseUrl,
     providers,
+    fallback,
+    droppedRoutes: resolver.table.dropped,
     autoRouting: {
       model: AUTO_MODEL,
       enabled: routing.enabled,
       defaultModel: routing.defaultModel ?? null,
       rules: routing.rules.map((r, id) => ({ id, ...r })),
     },
+    resolve: (model) => resolver.resolve(model),
   };
 }
 
-export async function runModels(options: Record<string, unknown>, out: Output): Promise<void> {
+async function viewFor(options: Record<string, unknown>) {
   const deployment = await resolveDeployment(options);
   const settings = readSettingsIn(deployment.dataFolder) ?? DEFAULT_SETTINGS;
-  const view = modelsView(await loadFiles(deployment), gatewayBaseUrl(settings.bindAddress, settings.httpPort));
-  if (out.json) return out.result({ dataFolder: deployment.dataFolder, ...view });
+  const files = await loadFiles(deployment);
+  return { deployment, files, view: modelsView(files, gatewayBaseUrl(settings.bindAddress, settings.httpPort)) };
+}
+
+export async function runModels(options: Record<string, unknown>, out: Output): Promise<void> {
+  const { deployment, view } = await viewFor(options);
+  const { resolve: _resolve, ...plain } = view;
+  if (out.json) return out.result({ dataFolder: deployment.dataFolder, ...plain });
   printModels(view, out);
+}
+
+export function describeResolution(r: Resolution): string {
+  if (!r.route) return `${r.model}: no route takes it: the gateway answers 404`;
+  if (!r.provider) return `${r.model}: route ${r.route} reaches no configured provider`;
+  const how = { exact: 'exact name', glob: 'glob', prefix: 'provider prefix', fallback: 'fallback for unknown names', other: `route ${r.route} (not written by get-ai-gateway)` }[r.via ?? 'other'];
+  const sent = r.upstreamModel !== r.model ? `, sent as "${r.upstreamModel}"` : '';
+  return `${r.model} -> ${r.provider} (${how}${sent})`;
+}
+
+export async function runResolve(model: string, options: Record<string, unknown>, out: Output): Promise<void> {
+  if (!model.trim() || /\s/.test(model)) throw new UsageError(`"${model}" is not a model name`, { hint: 'e.g. get-ai-gateway models resolve gpt-4o' });
+  const { files } = await viewFor(options);
+  const r = createResolver(files).resolve(model);
+  if (out.json) out.result(r);
+  else out.say(describeResolution(r));
+  if (!r.provider) process.exitCode = UNROUTED_EXIT_CODE;
 }
 
 export function printModels(view: ModelsView, out: Output): void {
@@ -81,11 +188,15 @@ export function printModels(view: ModelsView, out: Output): void {
     out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
     return;
   }
-  out.say(`Models served at ${view.baseUrl} (send the name as "model"; any name matching a provider's patterns works):`);
+  out.say(`Models served at ${view.baseUrl} (GET ${view.baseUrl}/models lists them):`);
   for (const p of view.providers) {
-    out.say(`  ${p.name} (${p.id}): ${p.patterns}`);
+    out.say(`  ${p.name} (${p.id})${p.fallback ? '  [fallback for unknown names]' : ''}`);
+    for (const r of p.routes) out.say(`    ${r.pattern}${r.shadowedBy ? `  (shadowed: goes to ${r.shadowedBy}; use ${p.id}/<model>)` : ''}`);
+    out.say(`    ${p.prefixes.map((x) => `${x}<model>`).join(', ') || `(no ${p.id}/ prefix route)`}`);
     if (p.models.length > 0) out.say(`    e.g. ${p.models.join(', ')}`);
   }
+  out.say(view.fallback ? `Unknown model names go to ${view.fallback} (change with: get-ai-gateway config fallback --provider <id>).` : 'Unknown model names get 404 (no provider lists "*").');
+  for (const d of view.droppedRoutes) out.say(`  route ${d.ingress} is dropped by the gateway: same match as ${d.keptBy}`);
   const a = view.autoRouting;
   if (!a.enabled) {
     out.say(`  ${a.model}: off (enable with get-ai-gateway route default --model <model>)`);
@@ -93,5 +204,4 @@ export function printModels(view: ModelsView, out: Output): void {
     out.say(`  ${a.model}: picks a model from the last user message; default ${a.defaultModel ?? '(none)'}`);
     for (const r of a.rules) out.say(`    rule ${r.id}: ${r.pattern} → ${r.model}`);
   }
-  out.say('(The gateway does not answer GET /v1/models in this layout; this list comes from the configuration.)');
 }

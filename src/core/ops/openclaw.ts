@@ -9,7 +9,6 @@ import type { Output } from '../../ui/output.js';
 import { loadFiles } from '../gateway-read.js';
 import { resolveDeployment } from '../deployment.js';
 import { OperationalError, UsageError } from '../errors.js';
-import { headerMatch, modelMatches } from '../model-patterns.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { readSettingsIn } from '../start-plan.js';
 import { scanJson5, setJson5Path } from './json5-edit.js';
@@ -67,13 +66,8 @@ export function desiredModels(view: ModelsView): OpenClawModel[] {
 /** Is `id` still something the gateway routes (so a model the user added by hand is kept)? */
 function routable(view: ModelsView, id: string): boolean {
   if (id === view.autoRouting.model) return view.autoRouting.enabled;
-  return view.providers.some((p) => {
-    try {
-      return modelMatches(p.match ?? headerMatch(p.patterns), id);
-    } catch {
-      return false;
-    }
-  });
+  if (view.resolve) return view.resolve(id).provider !== null;
+  return view.providers.some((p) => p.models.includes(id));
 }
 
 /**
