@@ -28,7 +28,8 @@ export function registerConfig(program: Command): void {
     .option('--key-stdin', 'read keys from standard input, one per line')
     .option('--key-env <VAR>', 'read the key (or comma-separated keys) from an environment variable')
     .option('--append', 'add the keys to the pool instead of replacing it')
-    .option('--models <patterns>', 'model names and globs this provider serves (e.g. "gpt-4o,o3-*")')
+    .option('--models <patterns>', 'exact model names and * globs this provider serves, comma-separated (e.g. "gpt-4o,o3-*"; "*" = any)')
+    .option('--fallback', 'make it the provider for model names no other provider lists (adds "*" to its models)')
     .option('--write-mode <mode>', 'host (default) or container: do the final rename inside the container');
   addExtraFieldFlags(add);
   add
@@ -37,6 +38,7 @@ export function registerConfig(program: Command): void {
       `
 Examples:
   $ get-ai-gateway config add --provider deepseek --key-env DEEPSEEK_API_KEY
+  $ get-ai-gateway config add --provider groq --key-env GROQ_API_KEY --models "*" --fallback
   $ printf '%s\\n' "$KEY1" "$KEY2" | get-ai-gateway config add --provider openai --key-stdin
   $ get-ai-gateway config add --provider azure --key-env AZURE_KEY --azure-service-url "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01"`,
     )
@@ -45,8 +47,26 @@ Examples:
       await addProvider(options, createOutput(options));
     });
 
+  deploymentOptions(config.command('fallback').description('Choose the provider that gets model names no other provider lists'))
+    .requiredOption('--provider <name>', 'provider id or alias (must be configured; "*" is added to its models)')
+    .option('--write-mode <mode>', 'host (default) or container')
+    .addHelpText(
+      'after',
+      `
+Several providers may list "*" (any model); only one of them, the fallback, gets names no other route takes.
+The others stay reachable as <provider-id>/<model>. Without a choice, the first configured provider listing "*" is it.
+
+Examples:
+  $ get-ai-gateway config fallback --provider openrouter`,
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { setFallbackProvider } = await import('../core/config-commands.js');
+      await setFallbackProvider(options, createOutput(options));
+    });
+
   deploymentOptions(config.command('remove').description('Remove a provider and everything that routes to it'))
     .requiredOption('--provider <name>', 'provider id or alias')
+    .option('--strict', 'refuse (exit 2) when an auto-routing rule or the default model would reach no provider (default: warn)')
     .option('--write-mode <mode>', 'host (default) or container')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway config remove --provider deepseek')
     .action(async (options: Record<string, unknown>) => {

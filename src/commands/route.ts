@@ -19,6 +19,7 @@ export function registerRoute(program: Command): void {
     .option('--pattern <regex>', 'RE2 regular expression tried on the last user message')
     .option('--position <n>', 'insert at this rule id (default: last)')
     .option('--default-model <model>', 'fallback model (needed when none is set yet)')
+    .option('--strict', 'refuse (exit 2) when the rule or the default model would reach no provider (default: warn)')
     .option('--write-mode <mode>', 'host (default) or container')
     .addHelpText(
       'after',
@@ -43,6 +44,7 @@ Examples:
 
   deploymentOptions(route.command('default').description('Set the fallback model and enable auto-routing'))
     .requiredOption('--model <model>', 'fallback model')
+    .option('--strict', 'refuse (exit 2) when the model would reach no provider (default: warn)')
     .option('--write-mode <mode>', 'host (default) or container')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route default --model qwen-turbo')
     .action(async (options: Record<string, unknown>) => {
@@ -50,7 +52,7 @@ Examples:
       await setDefaultRoute(options, createOutput(options));
     });
 
-  deploymentOptions(route.command('test').description('Show which model higress/auto would pick for a message'))
+  deploymentOptions(route.command('test').description('Show which model higress/auto would pick for a message, and its provider'))
     .argument('<message>', 'the last user message')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route test "deep thinking: why is the sky blue?"')
     .action(async (message: string, options: Record<string, unknown>) => {

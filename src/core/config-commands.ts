@@ -4,6 +4,7 @@ import { modelsFlag, type Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
+import { checkAutoRouting, currentProblems } from './route-integrity.js';
 import {
   buildProviderConfig,
   checkExclusions,
@@ -58,7 +59,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
 
   const { result, reload } = await editGateway(
     deployment,
-    ({ files, settings }) => {
+    async ({ files, settings }) => {
       const configured = files.configuredProviders();
       const previous = configured.find((p) => p.id === provider.id);
       checkExclusions([...configured.map((p) => p.id).filter((id) => id !== provider.id), provider.id]);
@@ -68,14 +69,25 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
         { ...input, tokens: codeToken ? undefined : tokens, variantTokens: codeToken ? tokens : undefined },
         { previous, keyFlagName: 'key', modelsFlagName: 'models' },
       );
-      settings.models = { ...settings.models, [provider.id]: config.models };
-      return files.upsertProvider(config).then(() => ({ config, action: previous ? 'updated' : 'added' }));
+      await files.upsertProvider(config);
+      if (options.fallback) files.requestFallback(provider.id);
+      const models = files.configuredProviders().find((p) => p.id === provider.id)!.models;
+      settings.models = { ...settings.models, [provider.id]: models };
+      const plan = files.routePlan();
+      for (const s of plan.shadowed.filter((x) => x.provider === provider.id)) {
+        out.warn(
+          s.pattern === '*'
+            ? `${provider.id} lists "*" but ${s.by || 'no provider'} is the fallback for unknown names; reach ${provider.id} as ${provider.id}/<model> (or: get-ai-gateway config fallback --provider ${provider.id})`
+            : `${s.pattern} is already served by ${s.by} (configured first); reach ${provider.id}'s as ${provider.id}/${s.pattern}`,
+        );
+      }
+      return { config: { ...config, models }, action: previous ? 'updated' : 'added', fallback: plan.fallback === provider.id };
     },
     { writeMode },
   );
   const masked = result.config.tokens.map(maskSecret);
-  if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models }, reload });
-  out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}.`);
+  if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models, fallback: result.fallback }, reload });
+  out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}${result.fallback ? ' (fallback for unknown names)' : ''}; also reachable as ${provider.id}/<model>.`);
   out.say(describeReload(reload));
 }
 
@@ -89,9 +101,11 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
   const { result: removed, reload } = await editGateway(
     deployment,
     async ({ files, settings }) => {
+      const before = await currentProblems(files);
       const found = await files.removeProvider(provider.id);
       const { [provider.id]: _gone, ...models } = settings.models;
       settings.models = models;
+      await checkAutoRouting(files, before, Boolean(options.strict), out);
       return found;
     },
     { writeMode },
@@ -105,3 +119,27 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
   out.say(describeReload(reload));
 }
 
+
+/** `config fallback --provider <id>`: the provider that takes model names no other route takes. */
+export async function setFallbackProvider(options: Record<string, unknown>, out: Output): Promise<void> {
+  const provider = resolveProvider(String(options.provider));
+  const writeMode = parseWriteMode(options.writeMode);
+  const deployment = await resolveDeployment(options);
+  const { result, reload } = await editGateway(
+    deployment,
+    ({ files, settings }) => {
+      if (!files.hasProvider(provider.id)) {
+        throw new UsageError(`${provider.name} (${provider.id}) is not configured`, { hint: `add it first: get-ai-gateway config add --provider ${provider.id} --key-env <VAR> --fallback` });
+      }
+      const before = files.configuredProviders().find((p) => p.id === provider.id)!.models;
+      files.requestFallback(provider.id);
+      const models = files.configuredProviders().find((p) => p.id === provider.id)!.models;
+      settings.models = { ...settings.models, [provider.id]: models };
+      return { models, added: models !== before };
+    },
+    { writeMode },
+  );
+  if (out.json) return out.result({ fallback: provider.id, models: result.models, reload });
+  out.say(`Unknown model names now go to ${provider.name} (${provider.id})${result.added ? `; "*" was added to its models (${result.models})` : ''}.`);
+  out.say(describeReload(reload));
+}

@@ -328,8 +328,10 @@ export class GatewayFiles {
 
   // ---- routing: model names to providers ----
 
-  /** Makes `id` the provider that answers model names no other route takes (it must list `*`). */
+  /** Makes `id` the provider that answers model names no other route takes; `*` is added to its list if missing. */
   requestFallback(id: string): void {
+    const p = this.configuredProviders().find((c) => c.id === id);
+    if (p && !p.models.split(',').includes('*')) this.declaredModels.set(id, p.models ? `${p.models},*` : '*');
     this.requestedFallback = id;
   }
 

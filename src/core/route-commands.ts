@@ -4,6 +4,7 @@ import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
 import { AUTO_MODEL } from './gateway-files.js';
+import { checkAutoRouting, currentProblems } from './route-integrity.js';
 import { checkModelName, checkPattern, insertRule, parseRuleId, triggerToPattern } from './routing.js';
 
 export async function addRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -18,7 +19,8 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
   const deployment = await resolveDeployment(options);
   const { result, reload } = await editGateway(
     deployment,
-    ({ files, settings }) => {
+    async ({ files, settings }) => {
+      const before = await currentProblems(files);
       const routing = files.autoRouting();
       const position = options.position === undefined ? undefined : parseRuleId(options.position, routing.rules.length, '--position', true);
       const fallback = defaultModel ?? routing.defaultModel;
@@ -29,6 +31,7 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
       files.setAutoRouting({ enabled: true, defaultModel: fallback, rules });
       settings.autoRouting = true;
       settings.autoRoutingDefaultModel = fallback;
+      await checkAutoRouting(files, before, Boolean(options.strict), out);
       return { id: position ?? rules.length - 1, pattern, model, wasEnabled: routing.enabled };
     },
     { writeMode },
@@ -64,10 +67,12 @@ export async function setDefaultRoute(options: Record<string, unknown>, out: Out
   const deployment = await resolveDeployment(options);
   const { reload } = await editGateway(
     deployment,
-    ({ files, settings }) => {
+    async ({ files, settings }) => {
+      const before = await currentProblems(files);
       files.setAutoRouting({ ...files.autoRouting(), enabled: true, defaultModel: model });
       settings.autoRouting = true;
       settings.autoRoutingDefaultModel = model;
+      await checkAutoRouting(files, before, Boolean(options.strict), out);
     },
     { writeMode },
   );

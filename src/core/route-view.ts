@@ -28,10 +28,23 @@ export async function listRoutes(options: Record<string, unknown>, out: Output):
 
 export async function testRoute(message: string, options: Record<string, unknown>, out: Output): Promise<void> {
   const deployment = await resolveDeployment(options);
-  const { decideRoute } = await import('./routing.js');
-  const decision = decideRoute((await loadFiles(deployment)).autoRouting(), message);
-  if (out.json) return out.result({ enabled: decision.enabled, model: decision.model ?? null, ruleId: decision.ruleId ?? null, pattern: decision.pattern ?? null });
+  const [{ decideRoute }, { createResolver, describeResolution }] = await Promise.all([import('./routing.js'), import('./ops/models.js')]);
+  const files = await loadFiles(deployment);
+  const decision = decideRoute(files.autoRouting(), message);
+  const target = decision.model ? createResolver(files).resolve(decision.model) : undefined;
+  if (out.json) {
+    return out.result({
+      enabled: decision.enabled,
+      model: decision.model ?? null,
+      ruleId: decision.ruleId ?? null,
+      pattern: decision.pattern ?? null,
+      provider: target?.provider ?? null,
+      route: target?.route ?? null,
+      upstreamModel: target?.upstreamModel ?? null,
+    });
+  }
   if (!decision.enabled) return out.say(`Auto-routing is off: ${AUTO_MODEL} is not routed (enable it with get-ai-gateway route default --model <model>).`);
   if (decision.ruleId !== undefined) out.say(`${decision.model}  (rule [${decision.ruleId}] ${decision.pattern})`);
   else out.say(`${decision.model ?? '(no default model)'}  (no rule matched: default model)`);
+  if (target) out.say(`  ${describeResolution(target)}`);
 }

@@ -1,27 +1,72 @@
+import { RE2JS } from 're2js';
 import { describe, expect, test } from 'vitest';
-import { headerMatch, modelMatches, modelPredicates } from '../../src/core/model-patterns.js';
+import { globMatches, legacyGlobs, normalizeModelList, parseModelList, patternMatch, validateModelPatterns } from '../../src/core/model-patterns.js';
 
-// The contract's table (section 2, "Model patterns").
-const table: [string, { kind: 'prefix' | 'regex'; value: string }, string[]][] = [
-  ['', { kind: 'regex', value: '.*' }, ['']],
-  ['qwen-*', { kind: 'prefix', value: 'qwen-' }, ['qwen-']],
-  ['qwen*', { kind: 'regex', value: 'qwen.*' }, ['qwen']],
-  ['*', { kind: 'regex', value: '.*' }, ['']],
-  ['gpt-4', { kind: 'prefix', value: 'gpt-4' }, ['gpt-4']],
-  ['gpt-4-turbo,gpt-4o', { kind: 'regex', value: 'gpt-4-turbo|gpt-4o' }, ['gpt-4-turbo', 'gpt-4o']],
-  ['gpt-*,o1-*,o3-*', { kind: 'regex', value: 'gpt-.*|o1-.*|o3-.*' }, ['gpt-', 'o1-', 'o3-']],
-  [' claude-3-5-sonnet-* , claude-opus-4-20250514 ', { kind: 'regex', value: 'claude-3-5-sonnet-.*|claude-opus-4-20250514' }, ['claude-3-5-sonnet-', 'claude-opus-4-20250514']],
+// Exact names are exact, `*` is the only wildcard, every other character is literal.
+const table: [string, { kind: 'exact' | 'prefix' | 'regex'; value: string }][] = [
+  ['gpt-4', { kind: 'exact', value: 'gpt-4' }],
+  ['qwen-*', { kind: 'prefix', value: 'qwen-' }],
+  ['qwen*', { kind: 'prefix', value: 'qwen' }],
+  ['*', { kind: 'regex', value: '.*' }],
+  ['**', { kind: 'regex', value: '.*' }],
+  ['c++', { kind: 'exact', value: 'c++' }],
+  ['c++*', { kind: 'prefix', value: 'c++' }],
+  ['*-instruct', { kind: 'regex', value: '.*-instruct' }],
+  ['llama3.2*:7b', { kind: 'regex', value: 'llama3\\.2.*:7b' }],
+  ['a(b)|c?*', { kind: 'prefix', value: 'a(b)|c?' }],
+  ['[x]*{y}^$', { kind: 'regex', value: '\\[x\\].*\\{y\\}\\^\\$' }],
 ];
 
 describe('model patterns', () => {
-  test.each(table)('%j', (input, match, predicates) => {
-    expect(headerMatch(input)).toEqual(match);
-    expect(modelPredicates(headerMatch(input)).map((p) => p.matchValue)).toEqual(predicates);
+  test.each(table)('%j', (input, match) => {
+    const [pattern] = parseModelList(input);
+    expect(patternMatch(pattern!)).toEqual(match);
+    // Every regex we write compiles with RE2 (the gateway's engine).
+    if (match.kind === 'regex') expect(() => RE2JS.compile(match.value)).not.toThrow();
   });
 
-  test('a single exact name is a prefix match, as upstream does it', () => {
-    expect(modelMatches(headerMatch('gpt-4'), 'gpt-4o')).toBe(true);
-    expect(modelMatches(headerMatch('gpt-4-turbo,gpt-4o'), 'gpt-4o-mini')).toBe(false);
-    expect(modelMatches(headerMatch('qwen*'), 'qwen-max')).toBe(true);
+  test('a regex glob matches what the glob means under RE2 full match, and nothing else', () => {
+    const cases: [string, string, boolean][] = [
+      ['llama3.2*:7b', 'llama3.2-q4:7b', true],
+      ['llama3.2*:7b', 'llama3x2-q4:7b', false], // `.` is literal
+      ['*-instruct', 'llama-3-instruct', true],
+      ['*-instruct', 'llama-3-instruct-v2', false],
+      ['[x]*{y}^$', '[x]abc{y}^$', true],
+    ];
+    for (const [glob, model, expected] of cases) {
+      const [pattern] = parseModelList(glob);
+      const match = patternMatch(pattern!);
+      expect(RE2JS.compile(match.value).matches(model), `${glob} ~ ${model}`).toBe(expected);
+      expect(globMatches(pattern!, model), `${glob} glob ${model}`).toBe(expected);
+    }
+  });
+
+  test('one exact name matches only itself (upstream made it a prefix)', () => {
+    const [pattern] = parseModelList('gpt-4o');
+    expect(globMatches(pattern!, 'gpt-4o')).toBe(true);
+    expect(globMatches(pattern!, 'gpt-4o-mini')).toBe(false);
+  });
+
+  test.each([
+    ['', 'is empty'],
+    [',,', 'is empty'],
+    [' , ', 'is empty'],
+    ['gpt-4o,,o3-*', 'empty item'],
+    ['gpt 4o', 'white space'],
+    ['gpt-4o,o3 mini', 'white space'],
+    ['gpt\u00014o', 'control character'],
+  ])('%j is refused', (input, message) => {
+    expect(validateModelPatterns(input)).toContain(message);
+  });
+
+  test('lists are stored trimmed, stars collapsed, duplicates dropped', () => {
+    expect(validateModelPatterns(' claude-3-5-sonnet-* , claude-opus-4-20250514 ')).toBeUndefined();
+    expect(normalizeModelList(' claude-3-5-sonnet-** , claude-opus-4-20250514 ,claude-opus-4-20250514')).toBe('claude-3-5-sonnet-*,claude-opus-4-20250514');
+  });
+
+  test("a previous version's match reads back as the list it was written from", () => {
+    expect(legacyGlobs({ kind: 'prefix', value: 'qwen-' })).toBe('qwen-*');
+    expect(legacyGlobs({ kind: 'regex', value: 'gpt-.*|o1-.*' })).toBe('gpt-*,o1-*');
+    expect(legacyGlobs({ kind: 'regex', value: '.*' })).toBe('*');
   });
 });

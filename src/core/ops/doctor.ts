@@ -11,6 +11,7 @@ import { REGISTRIES } from '../mirror.js';
 import { DEFAULT_SETTINGS, type Settings } from '../settings.js';
 import { readSettingsIn } from '../start-plan.js';
 import { checkDataFolder } from './data-health.js';
+import { routingFindings } from './routing-health.js';
 import { containerDrift, describeDrift } from './drift.js';
 import type { Finding, Level } from './findings.js';
 import { formatBytes } from './format.js';
@@ -304,7 +305,7 @@ export async function realDeps(): Promise<DoctorDeps> {
       }
     },
     probe: probeUrl,
-    dataFolder: (folder) => checkDataFolder(folder),
+    dataFolder: async (folder) => [...(await checkDataFolder(folder)), ...(await routingFindings(folder))],
   };
 }
 

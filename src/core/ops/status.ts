@@ -24,6 +24,8 @@ export interface AutoRoutingSummary {
   enabled: boolean;
   defaultModel: string | null;
   rules: { pattern: string; model: string }[];
+  /** Rules (or the default model) no configured provider serves, and repeated triggers. */
+  problems: string[];
 }
 
 export interface StatusReport {
@@ -72,7 +74,10 @@ export async function filesSummary(deployment: Deployment): Promise<Pick<StatusR
     const files = await loadFiles(deployment);
     const providers = files.configuredProviders().map((p) => ({ id: p.id, name: p.provider?.name ?? p.id, keys: p.tokens.map(maskSecret), models: p.models }));
     const routing = files.autoRouting();
-    return { providers, autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules }, filesError: null };
+    const [{ createResolver }, { autoRoutingProblems }] = await Promise.all([import('./models.js'), import('../route-integrity.js')]);
+    const resolver = createResolver(files);
+    const problems = autoRoutingProblems(routing, (m) => resolver.resolve(m)).map((p) => p.message);
+    return { providers, autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules, problems }, filesError: null };
   } catch (error) {
     return { providers: [], autoRouting: null, filesError: error instanceof Error ? error.message : String(error) };
   }
@@ -227,6 +232,7 @@ export function printStatus(r: StatusReport, out: Output): void {
         ? `Auto-routing: on for model higress/auto, default ${a.defaultModel ?? '(none)'}, ${a.rules.length} rule${a.rules.length === 1 ? '' : 's'}`
         : 'Auto-routing: off',
     );
+    for (const problem of a.problems) out.say(`  ${chalk.yellow('problem:')} ${problem}`);
   }
   if (r.container) {
     if (!r.settingsFile) out.say(`Settings: no default.cfg in ${r.dataFolder}; drift not checked`);
