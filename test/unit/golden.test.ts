@@ -70,6 +70,46 @@ const cases: GoldenCase[] = [
   },
 ];
 
+/**
+ * Intended differences from upstream in routing (issue 9; the controller rules are in src/core/model-routes.ts):
+ * - each provider entry gains modelMapping `~^(?:<names>)/(.*)$: $1`, so `<id>/<model>` and `<alias>/<model>`
+ *   reach it with the prefix stripped;
+ * - its Ingress `ai-route-<id>.internal` matches those prefixes instead of the model list, and records the list in
+ *   the annotation `get-ai-gateway.io/models`; its console route shows the prefixes (PRE `<name>/`);
+ * - each model pattern gets its own Ingress: exact names an `exact` match, `x*` a prefix, other globs an escaped
+ *   regex; `*` of the first provider listing it becomes the fallback route `model-3-fallback.internal`;
+ * - GET /v1/models is answered: Ingress `ai-model-list.internal` plus WasmPlugin `custom-response.internal`.
+ */
+const ENTRY_NAMES: Record<string, string[]> = {
+  aliyun: ['aliyun', 'dashscope', 'qwen'],
+  moonshot: ['moonshot', 'kimi'],
+  zhipuai: ['zhipuai', 'zhipu'],
+  togetherai: ['togetherai', 'together'],
+};
+const entryNames = (id: string) => ENTRY_NAMES[id] ?? [id];
+const withPrefixStripping = (entry: any) => ({ ...entry, modelMapping: { [`~^(?:${entryNames(entry.id).join('|')})/(.*)$`]: '$1' } });
+
+/** Upstream's header match read back as the list it was written from (its normalisation, inverted). */
+function upstreamList(ingress: any): string[] {
+  const a = ingress.metadata.annotations;
+  const prefix = a['higress.io/prefix-match-header-x-higress-llm-model'];
+  if (prefix !== undefined) return [prefix.endsWith('-') ? `${prefix}*` : prefix];
+  return String(a['higress.io/regex-match-header-x-higress-llm-model']).split('|').map((v) => v.replaceAll('.*', '*'));
+}
+
+/** The Ingress match we intend for one pattern. */
+function intendedMatch(pattern: string): [kind: string, value: string] {
+  if (!pattern.includes('*')) return ['exact', pattern];
+  if (pattern === '*') return ['regex', '.*'];
+  if (pattern.indexOf('*') === pattern.length - 1) return ['prefix', pattern.slice(0, -1)];
+  return ['regex', pattern.split('*').map((s) => s.replace(/[.+?()|[\]{}^$\\]/g, '\\$&')).join('.*')];
+}
+
+const matchOf = (ingress: any): [string, string] => {
+  const [key, value] = Object.entries(ingress.metadata.annotations).find(([k]) => k.includes('-match-header-'))! as [string, string];
+  return [key.replace(/^higress\.io\/|-match-header-x-higress-llm-model$/g, ''), value];
+};
+
 async function render(args: string[]) {
   const plan = planFromArgs(args, { dataFolder: '/nonexistent/get-ai-gateway-golden' });
   const files = await renderFreshDataFolder(plan);
@@ -95,7 +135,7 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     const oursById = new Map(ours.spec.defaultConfig.providers.map((p: any) => [p.id, p]));
     expect([...oursById.keys()].sort()).toEqual([...configured].sort());
     for (const id of configured) {
-      const expected = (fixProvider[id] ?? ((e: any) => e))(withoutPlaceholders(goldenById.get(id)));
+      const expected = withPrefixStripping((fixProvider[id] ?? ((e: any) => e))(withoutPlaceholders(goldenById.get(id))));
       expect(oursById.get(id), id).toEqual(expected);
     }
     const rulesFor = (doc: any, id: string) => doc.spec.matchRules.filter((r: any) => r.config.activeProviderId === id);
@@ -119,16 +159,55 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     }
     expect(withoutVersion({ ...bridge, spec: {} })).toEqual(withoutVersion({ ...golden, spec: {} }));
 
+    // Each provider's own Ingress: upstream's, with the prefix match and the recorded list instead of the model match.
+    for (const id of configured) {
+      const path = `ingresses/ai-route-${id}.internal.yaml`;
+      const theirs = withoutVersion(readGolden(name, path));
+      const names = entryNames(id);
+      const annotations = Object.fromEntries(Object.entries(theirs.metadata.annotations).filter(([k]) => !k.includes('-match-header-')));
+      if (names.length === 1) annotations['higress.io/prefix-match-header-x-higress-llm-model'] = `${id}/`;
+      else annotations['higress.io/regex-match-header-x-higress-llm-model'] = `(?:${names.join('|')})/.*`;
+      annotations['get-ai-gateway.io/models'] = upstreamList(theirs).join(',');
+      expect(withoutVersion(ours.get(path)), path).toEqual({ ...theirs, metadata: { ...theirs.metadata, annotations } });
+    }
+
+    // One Ingress per model pattern, in upstream's lists; the first provider listing `*` gets the fallback.
+    const order = planFromArgs(args, { dataFolder: '/nonexistent/get-ai-gateway-golden' }).providers.map((p) => p.id);
+    const expected: string[] = [];
+    const taken = new Set<string>();
+    let fallback: string | undefined;
+    for (const id of order) {
+      for (const pattern of upstreamList(readGolden(name, `ingresses/ai-route-${id}.internal.yaml`))) {
+        if (pattern === '*') fallback ??= id;
+        else if (!taken.has(pattern)) expected.push(`${id} ${intendedMatch(pattern).join(' ')}`);
+        taken.add(pattern);
+      }
+    }
+    if (fallback) expected.push(`${fallback} regex .*`);
+    const patternPaths = [...ours.keys()].filter((p) => /^ingresses\/model-[123]-/.test(p));
+    const provider = (ing: any) => ing.metadata.annotations['higress.io/destination'].replace(/^llm-(.+)\.internal\..*$/, '$1');
+    expect(patternPaths.map((p) => `${provider(ours.get(p))} ${matchOf(ours.get(p)).join(' ')}`).sort()).toEqual(expected.sort());
+    expect(ours.has('ingresses/model-3-fallback.internal.yaml')).toBe(fallback !== undefined);
+    for (const path of patternPaths) {
+      const mine = withoutVersion(ours.get(path));
+      const template = withoutVersion(readGolden(name, `ingresses/ai-route-${provider(mine)}.internal.yaml`));
+      const rest = (doc: any) => ({ ...doc, metadata: { ...doc.metadata, name: undefined, annotations: undefined } });
+      expect(rest(mine), path).toEqual(rest(template));
+    }
     const ingressPaths = [...ours.keys()].filter((p) => p.startsWith('ingresses/'));
-    expect(ingressPaths.sort()).toEqual(configured.map((id) => `ingresses/ai-route-${id}.internal.yaml`).sort());
-    for (const path of ingressPaths) expect(withoutVersion(ours.get(path)), path).toEqual(withoutVersion(readGolden(name, path)));
+    expect(ingressPaths.sort()).toEqual(
+      [...configured.map((id) => `ingresses/ai-route-${id}.internal.yaml`), ...patternPaths, 'ingresses/ai-model-list.internal.yaml'].sort(),
+    );
+    expect(ours.has('wasmplugins/custom-response.internal.yaml')).toBe(true);
 
     const routePaths = [...ours.keys()].filter((p) => /^configmaps\/ai-route-/.test(p));
     expect(routePaths.sort()).toEqual(configured.map((id) => `configmaps/ai-route-${id}.yaml`).sort());
     for (const path of routePaths) {
       const mine = ours.get(path) as any;
       const theirs = readGolden(name, path);
-      expect(JSON.parse(mine.data.data), path).toEqual(JSON.parse(theirs.data.data));
+      const id = path.replace(/^configmaps\/ai-route-|\.yaml$/g, '');
+      const predicates = entryNames(id).map((n) => ({ matchType: 'PRE', matchValue: `${n}/` }));
+      expect(JSON.parse(mine.data.data), path).toEqual({ ...JSON.parse(theirs.data.data), modelPredicates: predicates });
       expect(withoutVersion({ ...mine, data: {} })).toEqual(withoutVersion({ ...theirs, data: {} }));
     }
   });

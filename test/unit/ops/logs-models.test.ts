@@ -29,7 +29,8 @@ describe('logs flags', () => {
 
 async function filesFor(args: string[]): Promise<GatewayFiles> {
   const rendered = new Map((await renderFreshDataFolder(planFromArgs(args, { dataFolder: '/tmp/x' }))).map((f) => [f.path, f.content]));
-  return GatewayFiles.load(async (path) => rendered.get(path) ?? null);
+  const list = async (dir: string) => [...rendered.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1));
+  return GatewayFiles.load(async (path) => rendered.get(path) ?? null, { list });
 }
 
 describe('models from the files', () => {
@@ -42,7 +43,8 @@ describe('models from the files', () => {
     ]);
     const view = modelsView(files, gatewayBaseUrl('127.0.0.1', 8080));
     const byId = Object.fromEntries(view.providers.map((p) => [p.id, p]));
-    expect(byId.openai).toMatchObject({ patterns: 'gpt-4o*', match: { kind: 'regex', value: 'gpt-4o.*' }, models: ['gpt-4o-mini', 'gpt-4o'] });
+    expect(byId.openai).toMatchObject({ patterns: 'gpt-4o*', routes: [{ pattern: 'gpt-4o*', shadowedBy: null }], prefixes: ['openai/'], models: ['gpt-4o-mini', 'gpt-4o'] });
+    expect(byId.aliyun!.prefixes).toEqual(['aliyun/', 'dashscope/', 'qwen/']);
     expect(byId.aliyun).toMatchObject({ patterns: 'qwen*', models: ['qwen-turbo', 'qwen-plus', 'qwen-max'] });
     // Exact names in the patterns are models too (Ollama has no catalog of usual models for them).
     expect(byId.ollama!.models).toEqual(expect.arrayContaining(['llama3.2', 'qwen2.5:7b']));

@@ -4,15 +4,26 @@ import { scanJson5, setJson5Path } from '../../../src/core/ops/json5-edit.js';
 import { gatewayBaseUrl, type ModelsView } from '../../../src/core/ops/models.js';
 import { backupName, buildProvider, desiredModels, locateConfig, mergeOpenClawConfig, PLACEHOLDER_API_KEY } from '../../../src/core/ops/openclaw.js';
 
-const view = (over: Partial<ModelsView> = {}): ModelsView => ({
-  baseUrl: 'http://127.0.0.1:8080/v1',
-  providers: [
-    { id: 'openai', name: 'OpenAI', patterns: 'gpt-*,o3-*', match: { kind: 'regex', value: 'gpt-.*|o3-.*' }, models: ['gpt-4o-mini', 'gpt-4o', 'o3-mini'] },
-    { id: 'deepseek', name: 'DeepSeek', patterns: 'deepseek-*', match: { kind: 'prefix', value: 'deepseek-' }, models: ['deepseek-chat'] },
-  ],
-  autoRouting: { model: 'higress/auto', enabled: true, defaultModel: 'gpt-4o', rules: [] },
-  ...over,
-});
+const view = (over: Partial<ModelsView> = {}): ModelsView => {
+  const v: ModelsView = {
+    baseUrl: 'http://127.0.0.1:8080/v1',
+    providers: [
+      { id: 'openai', name: 'OpenAI', patterns: 'gpt-*,o3-*', routes: [], prefixes: ['openai/'], fallback: false, models: ['gpt-4o-mini', 'gpt-4o', 'o3-mini'] },
+      { id: 'deepseek', name: 'DeepSeek', patterns: 'deepseek-*', routes: [], prefixes: ['deepseek/'], fallback: false, models: ['deepseek-chat'] },
+    ],
+    fallback: null,
+    droppedRoutes: [],
+    autoRouting: { model: 'higress/auto', enabled: true, defaultModel: 'gpt-4o', rules: [] },
+    ...over,
+  };
+  // What the resolver answers for these providers' patterns (only those still in the view).
+  const globs: Record<string, RegExp> = { openai: /^(gpt-|o3-|openai\/)/, deepseek: /^(deepseek-|deepseek\/)/ };
+  v.resolve = (model) => {
+    const provider = v.providers.find((p) => globs[p.id]?.test(model))?.id ?? null;
+    return { model, provider, route: provider, via: provider ? 'glob' : null, upstreamModel: provider ? model : null };
+  };
+  return v;
+};
 const parse = (t: string) => JSON5.parse(t);
 const higressOf = (text: string) => parse(text).models.providers.higress;
 

@@ -68,7 +68,7 @@ const base: StatusReport = {
   settingsFile: true,
   providers: [{ id: 'openai', name: 'OpenAI', keys: ['sk-t***abcd'], models: 'gpt-*' }],
   filesError: null,
-  autoRouting: { enabled: true, defaultModel: 'gpt-4o', rules: [{ pattern: '(?i)^think', model: 'o3-mini' }] },
+  autoRouting: { enabled: true, defaultModel: 'gpt-4o', rules: [{ pattern: '(?i)^think', model: 'o3-mini' }], problems: [] },
   drift: [],
   ok: false,
   startCommand: 'get-ai-gateway start --data-folder /srv/higress',
