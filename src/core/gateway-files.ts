@@ -404,7 +404,8 @@ export class GatewayFiles {
       const doc = this.edit(path);
       doc.setIn(['metadata', 'name'], route.name + INTERNAL);
       doc.setIn(['metadata', 'annotations', DESTINATION], destination);
-      for (const kind of ['prefix', 'regex', 'exact']) doc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
+      // Set in place (key order kept), so an unchanged route compares equal and is not rewritten.
+      for (const kind of ['prefix', 'regex', 'exact']) if (kind !== route.match.kind) doc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
       doc.setIn(['metadata', 'annotations', MATCH_ANNOTATION(route.match.kind)], route.match.value);
       if (route.tier === 'entry') {
         const p = configured.find((c) => c.id === route.provider)!;

@@ -27,7 +27,9 @@ describe('config add / list / remove without a running container (upstream defec
     expect(stdout).toContain('Together AI');
     expect(stdout).toContain('tg-s***0001');
     expect(stdout).not.toContain('tg-secret-key-0001');
-    expect(proxyProviders().find((p: any) => p.id === 'togetherai')).toEqual({ id: 'togetherai', type: 'together-ai', apiTokens: ['tg-secret-key-0001'] });
+    expect(proxyProviders().find((p: any) => p.id === 'togetherai')).toEqual({
+      id: 'togetherai', type: 'together-ai', apiTokens: ['tg-secret-key-0001'], modelMapping: { '~^(?:togetherai|together)/(.*)$': '$1' },
+    });
     const proxy = yamlOf('wasmplugins/ai-proxy.internal.yaml');
     expect(proxy.spec.matchRules.some((r: any) => r.config.activeProviderId === 'togetherai')).toBe(true);
     expect(yamlOf('mcpbridges/default.yaml').spec.registries.find((r: any) => r.name === 'llm-togetherai.internal')).toMatchObject({ domain: 'api.together.xyz', type: 'dns' });
@@ -85,12 +87,14 @@ describe('config add / list / remove without a running container (upstream defec
   test('the Claude Code token becomes the apiToken with claudeCodeMode (defect 4)', async () => {
     expect((await cli(['config', 'add', '--provider', 'claude', '--key', 'sk-ant-oat-1234', '--claude-code'])).exitCode).toBe(0);
     expect(proxyProviders().find((p: any) => p.id === 'claude')).toEqual({
-      id: 'claude', type: 'claude', apiTokens: ['sk-ant-oat-1234'], claudeVersion: '2023-06-01', claudeCodeMode: true,
+      id: 'claude', type: 'claude', apiTokens: ['sk-ant-oat-1234'], claudeVersion: '2023-06-01', claudeCodeMode: true, modelMapping: { '~^(?:claude)/(.*)$': '$1' },
     });
     // Changing only the models keeps the token kind.
     expect((await cli(['config', 'add', '--provider', 'claude', '--models', 'claude-opus-*'])).exitCode).toBe(0);
     expect(proxyProviders().find((p: any) => p.id === 'claude')).toMatchObject({ apiTokens: ['sk-ant-oat-1234'], claudeCodeMode: true });
-    expect(yamlOf('ingresses/ai-route-claude.internal.yaml').metadata.annotations['higress.io/prefix-match-header-x-higress-llm-model']).toBe('claude-opus-');
+    expect(yamlOf('ingresses/ai-route-claude.internal.yaml').metadata.annotations['get-ai-gateway.io/models']).toBe('claude-opus-*');
+    const routes = listFiles(data).filter((f) => f.startsWith('ingresses/model-') && f.includes('-claude-'));
+    expect(routes.map((f) => yamlOf(f).metadata.annotations['higress.io/prefix-match-header-x-higress-llm-model'])).toEqual(['claude-opus-']);
   });
 
   test('files are 0600 and comments and fields a person added survive an edit', async () => {
@@ -145,9 +149,12 @@ describe('route list / add / remove / default / test', () => {
   test('triggers are escaped so c++ and why? mean themselves; route test explains the pick', async () => {
     expect((await cli(['route', 'add', '--model', 'coder', '--trigger', ' c++ | why? '])).exitCode).toBe(0);
     const pick = JSON.parse((await cli(['route', 'test', 'C++ templates are hard', '--json'])).stdout);
-    expect(pick).toEqual({ enabled: true, model: 'coder', ruleId: 0, pattern: '(?i)^(c\\+\\+|why\\?)' });
+    // No provider serves `coder`: route test says so.
+    expect(pick).toEqual({ enabled: true, model: 'coder', ruleId: 0, pattern: '(?i)^(c\\+\\+|why\\?)', provider: null, route: null, upstreamModel: null });
     const fallback = JSON.parse((await cli(['route', 'test', 'cc is a compiler', '--json'])).stdout);
-    expect(fallback).toMatchObject({ model: 'qwen-turbo', ruleId: null });
+    expect(fallback).toMatchObject({ model: 'qwen-turbo', ruleId: null, provider: 'aliyun', upstreamModel: 'qwen-turbo' });
+    const text = await cli(['route', 'test', 'cc is a compiler']);
+    expect(text.stdout).toContain('qwen-turbo -> aliyun (glob)');
   });
 
   test('patterns keep backslashes exactly (defect 2); --position inserts; remove shifts ids', async () => {

@@ -36,7 +36,9 @@ test('07-mutations: route and config changes give upstream\'s files, minus its d
 
   const proxy = read('wasmplugins/ai-proxy.internal.yaml');
   const goldenProxy = readGolden('07-mutations', 'wasmplugins/ai-proxy.internal.yaml');
-  expect(proxy.spec.defaultConfig.providers).toEqual(goldenProxy.spec.defaultConfig.providers.filter((p: any) => p.id === 'aliyun'));
+  // Intended difference (issue 9): the entry strips `aliyun/`, `dashscope/` and `qwen/` from model names.
+  const aliyun = goldenProxy.spec.defaultConfig.providers.filter((p: any) => p.id === 'aliyun').map((p: any) => ({ ...p, modelMapping: { '~^(?:aliyun|dashscope|qwen)/(.*)$': '$1' } }));
+  expect(proxy.spec.defaultConfig.providers).toEqual(aliyun);
   // Upstream left deepseek's match rule, registry, ingress and route behind (defect 3); we remove all four.
   expect(proxy.spec.matchRules).toEqual(goldenProxy.spec.matchRules.filter((r: any) => r.config.activeProviderId === 'aliyun'));
   expect(read('mcpbridges/default.yaml').spec.registries.map((r: any) => r.name)).toEqual(['higress-console', 'llm-aliyun.internal']);

@@ -27,6 +27,7 @@ describe('models', () => {
     expect(exitCode, stderr).toBe(0);
     expect(stdout).toContain('Models served at http://127.0.0.1:18080/v1');
     expect(stdout).toContain('OpenAI (openai): gpt-*,o1-*,o3-*');
+    expect(stdout).toContain('also as openai/<model>');
     expect(stdout).toContain('e.g. gpt-4o-mini, gpt-4o, o3-mini');
     expect(stdout).toContain('higress/auto: picks a model from the last user message; default gpt-4o');
 

@@ -190,9 +190,11 @@ export function printModels(view: ModelsView, out: Output): void {
   }
   out.say(`Models served at ${view.baseUrl} (GET ${view.baseUrl}/models lists them):`);
   for (const p of view.providers) {
-    out.say(`  ${p.name} (${p.id})${p.fallback ? '  [fallback for unknown names]' : ''}`);
-    for (const r of p.routes) out.say(`    ${r.pattern}${r.shadowedBy ? `  (shadowed: goes to ${r.shadowedBy}; use ${p.id}/<model>)` : ''}`);
-    out.say(`    ${p.prefixes.map((x) => `${x}<model>`).join(', ') || `(no ${p.id}/ prefix route)`}`);
+    out.say(`  ${p.name} (${p.id}): ${p.patterns}${p.fallback ? '  [fallback for unknown names]' : ''}`);
+    out.say(`    ${p.prefixes.length ? `also as ${p.prefixes.map((x) => `${x}<model>`).join(', ')}` : `no ${p.id}/ route: run any config change to add it`}`);
+    for (const r of p.routes.filter((x) => x.shadowedBy)) {
+      out.say(`    shadowed: ${r.pattern} goes to ${r.shadowedBy === '404' ? 'no route (404)' : r.shadowedBy}${r.pattern === '*' ? ' (the fallback)' : ''}; use ${p.id}/<model>`);
+    }
     if (p.models.length > 0) out.say(`    e.g. ${p.models.join(', ')}`);
   }
   out.say(view.fallback ? `Unknown model names go to ${view.fallback} (change with: get-ai-gateway config fallback --provider <id>).` : 'Unknown model names get 404 (no provider lists "*").');
