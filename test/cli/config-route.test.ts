@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -199,6 +199,14 @@ describe('bad input: exit 2, one line, no file changed', () => {
     ['rule id out of range', ['route', 'remove', '--rule-id', '5'], '--rule-id 5'],
     ['position out of range', ['route', 'add', '--model', 'm', '--trigger', 't', '--position', '9'], 'out of range'],
     ['write mode', ['config', 'add', '--provider', 'openai', '--key', 'k', '--write-mode', 'sideways'], '--write-mode'],
+    ['empty model list', ['config', 'add', '--provider', 'openai', '--key', 'k', '--models', ''], '--models is empty'],
+    ['model list of commas', ['config', 'add', '--provider', 'openai', '--key', 'k', '--models', ',,'], '--models is empty'],
+    ['model list with an empty item', ['config', 'add', '--provider', 'openai', '--key', 'k', '--models', 'gpt-4o,,o3-*'], 'empty item'],
+    ['model name with a space', ['config', 'add', '--provider', 'openai', '--key', 'k', '--models', 'gpt 4o'], 'white space'],
+    ['--strict rule to a model no provider serves', ['route', 'add', '--model', 'coder', '--trigger', 'code', '--strict'], 'refused (--strict)'],
+    ['--strict default model no provider serves', ['route', 'default', '--model', 'gpt-4o', '--strict'], 'refused (--strict)'],
+    ['--strict remove of the provider behind the default model', ['config', 'remove', '--provider', 'qwen', '--strict'], 'refused (--strict)'],
+    ['fallback to a provider that is not configured', ['config', 'fallback', '--provider', 'groq'], 'not configured'],
   ];
   test.each(cases)('%s', async (name, args, mentions, env) => {
     if (name === 'OpenAI while Azure is configured') {
@@ -237,5 +245,94 @@ describe('where there is no gateway yet', () => {
     const res = await runCli(['config', 'add', '--provider', 'openai', '--key', 'sk-prepared', '--data-folder', folder], { env: NO_ENGINE });
     expect(res.exitCode, res.stderr).toBe(0);
     expect(existsSync(join(folder, 'wasmplugins/ai-proxy.internal.yaml'))).toBe(true);
+  });
+});
+
+describe('routing: every provider reachable, names resolved as the gateway does', () => {
+  const resolve = async (model: string) => {
+    const res = await cli(['models', 'resolve', model, '--json']);
+    return { exitCode: res.exitCode, ...JSON.parse(res.stdout) };
+  };
+
+  test('several catch-alls: one fallback (the first, or the one chosen), the others reachable as <id>/<model>', async () => {
+    expect((await cli(['config', 'add', '--provider', 'groq', '--key', 'gsk-1'])).exitCode).toBe(0);
+    const second = await cli(['config', 'add', '--provider', 'openrouter', '--key', 'or-1']);
+    expect(second.exitCode).toBe(0);
+    expect(second.stderr).toContain('groq is the fallback');
+    expect(await resolve('some-unknown-model')).toMatchObject({ exitCode: 0, provider: 'groq', via: 'fallback' });
+    expect(await resolve('openrouter/meta-llama/llama-3.1-8b')).toMatchObject({ provider: 'openrouter', via: 'prefix', upstreamModel: 'meta-llama/llama-3.1-8b' });
+    expect(await resolve('qwen-max')).toMatchObject({ provider: 'aliyun', via: 'glob' });
+    expect(await resolve('qwen/qwen-max')).toMatchObject({ provider: 'aliyun', upstreamModel: 'qwen-max' });
+
+    const chosen = await cli(['config', 'fallback', '--provider', 'openrouter']);
+    expect(chosen.exitCode, chosen.stderr).toBe(0);
+    expect(await resolve('some-unknown-model')).toMatchObject({ provider: 'openrouter', via: 'fallback' });
+    expect(await resolve('groq/llama-3.3-70b')).toMatchObject({ provider: 'groq', upstreamModel: 'llama-3.3-70b' });
+    const models = JSON.parse((await cli(['models', '--json'])).stdout);
+    expect(models.fallback).toBe('openrouter');
+    expect(models.providers.find((p: any) => p.id === 'groq').routes).toEqual([{ pattern: '*', shadowedBy: 'openrouter' }]);
+
+    // A provider without "*" becomes the fallback by getting "*".
+    const deepseek = await cli(['config', 'add', '--provider', 'deepseek', '--key', 'sk-ds', '--fallback']);
+    expect(deepseek.exitCode, deepseek.stderr).toBe(0);
+    expect(await resolve('some-unknown-model')).toMatchObject({ provider: 'deepseek', via: 'fallback' });
+    expect(JSON.parse((await cli(['config', 'list', '--json'])).stdout).providers.find((p: any) => p.id === 'deepseek').models).toBe('deepseek-*,*');
+  });
+
+  test('models resolve: exit 3 when the gateway would answer 404', async () => {
+    const res = await cli(['models', 'resolve', 'gpt-4o']);
+    expect(res.exitCode).toBe(3);
+    expect(res.stdout).toContain('gpt-4o: no route takes it: the gateway answers 404');
+    expect((await cli(['models', 'resolve', 'qwen-turbo'])).stdout).toContain('qwen-turbo -> aliyun (glob)');
+  });
+
+  test('exact names are exact; every character but * is literal', async () => {
+    expect((await cli(['config', 'add', '--provider', 'deepseek', '--key', 'sk-ds', '--models', 'c++,deepseek.chat'])).exitCode).toBe(0);
+    expect(await resolve('c++')).toMatchObject({ provider: 'deepseek', via: 'exact' });
+    expect((await resolve('deepseek-chat')).exitCode).toBe(3); // `.` is not a wildcard
+    expect((await resolve('c++x')).exitCode).toBe(3); // an exact name is not a prefix
+  });
+
+  test('orphaned rules and repeated triggers: warned on change, listed by status and doctor', async () => {
+    const add = await cli(['route', 'add', '--model', 'gpt-4o', '--trigger', 'code']);
+    expect(add.exitCode).toBe(0);
+    expect(add.stderr).toContain('rule [0] sends higress/auto to gpt-4o, which no configured provider serves');
+    const again = await cli(['route', 'add', '--model', 'qwen-max', '--trigger', 'code']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain('rule [1] has the same trigger as rule [0]');
+    const status = await cli(['status', '--json']);
+    expect(JSON.parse(status.stdout).autoRouting.problems).toEqual([
+      expect.stringContaining('rule [0] sends higress/auto to gpt-4o'),
+      expect.stringContaining('rule [1] has the same trigger as rule [0]'),
+    ]);
+    const doctor = JSON.parse((await cli(['doctor', '--json'])).stdout);
+    const messages = doctor.findings.filter((f: any) => f.check === 'auto-routing').map((f: any) => f.message);
+    expect(messages).toEqual([expect.stringContaining('gpt-4o'), expect.stringContaining('same trigger')]);
+    // Removing the provider behind the default model warns, without --strict, and goes ahead.
+    const removed = await cli(['config', 'remove', '--provider', 'qwen']);
+    expect(removed.exitCode).toBe(0);
+    expect(removed.stderr).toContain('the default model sends higress/auto to qwen-turbo');
+  });
+
+  test("a previous version's layout is flagged by doctor and rewritten by the next change", async () => {
+    // What the previous version wrote: one Ingress per provider, the model list as a regex, no <id>/ route.
+    const path = join(data, 'ingresses/ai-route-aliyun.internal.yaml');
+    const old = readFileSync(path, 'utf8')
+      .replace(/higress\.io\/regex-match-header-x-higress-llm-model: .*\n/, 'higress.io/regex-match-header-x-higress-llm-model: "qwen.*|qwq.*"\n')
+      .replace(/ *get-ai-gateway\.io\/models: .*\n/, '');
+    writeFileSync(path, old);
+    for (const f of listFiles(data).filter((f) => f.startsWith('ingresses/model-'))) rmSync(join(data, f));
+    const doctor = JSON.parse((await cli(['doctor', '--json'])).stdout);
+    expect(doctor.findings.find((f: any) => f.check === 'routing')).toMatchObject({ status: 'warn', message: expect.stringContaining('routes of aliyun are in the old layout') });
+
+    expect((await cli(['route', 'default', '--model', 'qwen-max'])).exitCode).toBe(0);
+    expect(yamlOf('ingresses/ai-route-aliyun.internal.yaml').metadata.annotations).toMatchObject({
+      'higress.io/regex-match-header-x-higress-llm-model': '(?:aliyun|dashscope|qwen)/.*',
+      'get-ai-gateway.io/models': 'qwen*,qwq*',
+    });
+    const routes = listFiles(data).filter((f) => f.startsWith('ingresses/model-')).map((f) => yamlOf(f).metadata.annotations['higress.io/prefix-match-header-x-higress-llm-model']);
+    expect(routes.sort()).toEqual(['qwen', 'qwq']);
+    const after = JSON.parse((await cli(['doctor', '--json'])).stdout);
+    expect(after.findings.filter((f: any) => f.check === 'routing')).toEqual([expect.objectContaining({ status: 'ok' })]);
   });
 });
