@@ -3,20 +3,23 @@
 // Mirrors docs contract sections 1, 2 and 5:
 //   model-router  body.model -> header `modelToHeader`; `higress/auto` + autoRouting -> first matching rule
 //                 (RE2, on the last user message's text) else defaultModel; bad/empty rules are skipped.
-//   routing       Ingresses by name; all `higress.io/{exact,prefix,regex}-match-header-<h>` annotations must
-//                 hold (regex = full match, RE2); Ingresses without header matches come last; none -> 404.
+//   routing       the controller's route keys, DuplicatedRoute drop, Ingress order and SortHTTPRoutes, then the
+//                 first matching route (routing.mjs, with its sources); none -> 404.
 //   upstream      `higress.io/destination: <registry>.<dns|static>:<port>` -> McpBridge registry:
 //                 dns -> protocol://domain:port, static -> protocol://domain ("ip:port"). Only http is
 //                 proxied; https upstreams answer 502 (this sandbox has no internet anyway).
 //   ai-proxy      matchRules entry whose service list holds the service -> activeProviderId -> provider ->
 //                 `Authorization: Bearer <apiTokens[0]>` (the real plugin picks a token at random; the double
-//                 always takes the first). No path rewriting, no modelMapping, no protocol translation.
+//                 always takes the first); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
+//                 rewriting, no protocol translation.
+//   custom-response  a route-level rule answers the request itself (routing.mjs).
 //   access log    one JSON line per request in the real field names; `ai_log` is a JSON string with model,
 //                 input_token, output_token, llm_service_duration, present only when an ai-statistics
 //                 WasmPlugin is loaded (as in the real gateway, where that plugin writes it).
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { RE2JS } from 're2js';
+import { buildRoutes, customResponseFor, firstRoute, mapModel } from './routing.mjs';
 
 // model-router's default `enableOnPathSuffix`
 const MODEL_PATH_SUFFIXES = [
@@ -24,7 +27,6 @@ const MODEL_PATH_SUFFIXES = [
   '/moderations', '/image-synthesis', '/video-synthesis', '/rerank', '/messages',
 ];
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-const MATCH_ANNOTATION = /^higress\.io\/(exact|prefix|regex)-match-header-(.+)$/;
 
 const regexCache = new Map();
 /** RE2 compile with a cache; undefined when the pattern does not compile. */
@@ -89,38 +91,10 @@ export function lastUserText(messages) {
   return '';
 }
 
-function headerConditions(ingress) {
-  const out = [];
-  for (const [key, value] of Object.entries(ingress.metadata?.annotations ?? {})) {
-    const m = MATCH_ANNOTATION.exec(key);
-    if (m) out.push({ kind: m[1], header: m[2].toLowerCase(), value: String(value) });
-  }
-  return out;
-}
-
-function conditionHolds(cond, headers) {
-  const actual = headers[cond.header];
-  if (typeof actual !== 'string') return false;
-  if (cond.kind === 'exact') return actual === cond.value;
-  if (cond.kind === 'prefix') return actual.startsWith(cond.value);
-  const re = re2(cond.value);
-  return Boolean(re && re.matches(actual));
-}
-
-function pathMatches(ingress, pathname) {
-  const paths = (ingress.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []);
-  if (paths.length === 0) return true;
-  return paths.some((p) => (p.pathType === 'Exact' ? pathname === p.path : pathname.startsWith(p.path ?? '/')));
-}
-
-/** The first Ingress (by name, header-matching ones first) whose conditions hold. */
-export function selectRoute(store, headers, pathname) {
-  const candidates = store
-    .list('ingresses')
-    .map((r) => ({ name: r.name, obj: r.obj, conds: headerConditions(r.obj) }))
-    .filter((c) => c.obj.metadata?.annotations?.['higress.io/destination']);
-  const ordered = [...candidates.filter((c) => c.conds.length), ...candidates.filter((c) => !c.conds.length)];
-  return ordered.find((c) => c.conds.every((cond) => conditionHolds(cond, headers)) && pathMatches(c.obj, pathname));
+/** The route Envoy picks for a request: the controller's routes, first match wins. */
+export function selectRoute(store, headers, pathname, method = 'POST') {
+  const route = firstRoute(buildRoutes(store.list('ingresses')), { pathname, method, headers });
+  return route && { name: route.name, obj: route.obj };
 }
 
 /** `higress.io/destination` -> { service, port, registry, upstreamBase } */
@@ -244,11 +218,17 @@ export function createDataPlane({ store, writeAccessLog }) {
     const headers = { ...req.headers };
     const routed = applyModelRouter(store, req.url ?? '/', body);
     if (routed.headerName) headers[routed.headerName] = routed.model;
-    const outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : raw;
+    let outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : raw;
 
-    const route = selectRoute(store, headers, pathname);
+    const route = selectRoute(store, headers, pathname, req.method);
     if (!route) return finish(404, { 'content-type': 'text/plain' }, '', 'NR');
     log.route_name = route.name;
+    const custom = customResponseFor(
+      store.list('wasmplugins').map((r) => r.obj).filter((o) => o?.metadata?.labels?.['higress.io/wasm-plugin-name'] === 'custom-response'),
+      route.name,
+    );
+    if (custom) return finish(custom.status, custom.headers, custom.body);
+    if (!route.obj.metadata?.annotations?.['higress.io/destination']) return finish(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
 
     const dest = resolveDestination(store, route.obj.metadata.annotations['higress.io/destination']);
     log.upstream_cluster = `outbound|${dest.port}||${dest.service}`;
@@ -269,6 +249,13 @@ export function createDataPlane({ store, writeAccessLog }) {
     }
     outHeaders['x-request-id'] = requestId;
     outHeaders['content-length'] = String(outBody.length);
+    // ai-statistics (priority 900) reads the request before ai-proxy (priority 100) maps the model.
+    const requestedModel = body?.model;
+    if (provider?.modelMapping && body && typeof body.model === 'string') {
+      body.model = mapModel(provider.modelMapping, body.model);
+      outBody = Buffer.from(JSON.stringify(body));
+      outHeaders['content-length'] = String(outBody.length);
+    }
     const token = Array.isArray(provider?.apiTokens) ? provider.apiTokens[0] : undefined;
     if (token !== undefined) outHeaders.authorization = `Bearer ${token}`;
 
@@ -299,7 +286,7 @@ export function createDataPlane({ store, writeAccessLog }) {
         if (aiStatisticsOn(store)) {
           const usage = usageOf(text) ?? {};
           log.ai_log = JSON.stringify({
-            model: body?.model ?? '-',
+            model: requestedModel ?? '-',
             input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
             output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
             llm_service_duration: Date.now() - upstreamStarted,
