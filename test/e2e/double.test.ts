@@ -373,6 +373,13 @@ describe('gateway double on the real engine', () => {
       '  annotations:',
       '    higress.io/destination: "llm-ollama.internal.static:80"',
       '    higress.io/exact-match-header-x-higress-llm-model: "gpt-4o"',
+      // Without a rule and path the controller makes no route from an Ingress.
+      'spec:',
+      '  rules:',
+      '  - http:',
+      '      paths:',
+      '      - path: /',
+      '        pathType: Prefix',
       '',
     ].join('\n');
     const target = '/data/ingresses/ai-route-exact.internal.yaml';

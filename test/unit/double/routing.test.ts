@@ -30,6 +30,11 @@ describe('the double routes as the Higress controller does', () => {
     expect(buildRoutes([ingress('a', { path: '/v1/', match: ['exact', 'm'] }), ingress('b', { path: '/v1', match: ['exact', 'm'] })]).duplicated).toHaveLength(1);
   });
 
+  test('an Ingress without a rule path makes no route', () => {
+    const bare = { name: 'a', obj: { metadata: { name: 'a', namespace: 'higress-system', annotations: { [`higress.io/exact-match-header-${MODEL}`]: 'm' } } } };
+    expect(buildRoutes([bare]).routes).toEqual([]);
+  });
+
   test('Ingresses are ordered by creationTimestamp, then by name; the first match wins', () => {
     expect(pick([ingress('zeta', { match: ['prefix', 'gpt-'] }), ingress('alpha', { match: ['regex', '.*'] })], 'gpt-4o')).toBe('alpha');
     const older = ingress('zeta', { match: ['prefix', 'gpt-'], created: '2020-01-01T00:00:00Z' });
