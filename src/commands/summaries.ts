@@ -9,7 +9,7 @@ export const SUMMARIES = {
   logs: "Show the gateway container's log, or one component's log inside it",
   usage: 'Token usage, errors and latency from the access log',
   doctor: 'Check Docker, ports, limits, disk, mirrors and the data folder (exit 1 on any failure)',
-  models: 'List the models each provider serves and the higress/auto rules',
+  models: 'Show which model names reach which provider (models resolve <model> for one name) and the higress/auto rules',
   openclaw: 'Configure OpenClaw to use the gateway (provider "higress")',
 } as const;
 
