@@ -20,7 +20,7 @@ export interface ModelPattern {
 /** Why the list cannot be used, or undefined when it is fine. */
 export function validateModelPatterns(list: string): string | undefined {
   const items = list.split(',').map((item) => item.trim());
-  if (items.every((item) => item === '')) return 'is empty: give model names and * globs, e.g. "gpt-4o,o3-*", or "*" for any model';
+  if (items.every((item) => item === '')) return 'is empty: a provider needs at least one model name or glob';
   for (const item of items) {
     if (item === '') return `"${list}" has an empty item between commas`;
     if (/\s/.test(item)) return `"${item}" contains white space (model names have none)`;

@@ -136,7 +136,7 @@ export function buildProviderConfig(
   const given = input.models ?? opts.previous?.models ?? provider.defaultModels;
   const modelProblem = validateModelPatterns(given);
   if (modelProblem) {
-    throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)} ${modelProblem}`, { hint: 'exact names and * globs, comma-separated: e.g. gpt-4o,o3-* (or * for any model)' });
+    throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)} ${modelProblem}`, { hint: 'exact names and * globs, comma-separated, e.g. gpt-4o,o3-* ("*" = any model)' });
   }
   return { id: provider.id, tokens, models: normalizeModelList(given), extras };
 }

@@ -32,6 +32,9 @@ const badInput: [string, string[], string][] = [
   ['zhipu domain not allowed', ['--zhipuai-key', 'z', '--zhipuai-domain', 'evil.example'], '--zhipuai-domain'],
   ['auto-routing without default model', ['--openai-key', 'k', '--auto-routing'], '--auto-routing-default-model'],
   ['bad model pattern', ['--openai-key', 'k', '--openai-models', 'gpt 4;rm'], '--openai-models'],
+  ['empty model list', ['--openai-key', 'k', '--openai-models', ''], '--openai-models is empty'],
+  ['model list of commas', ['--groq-key', 'k', '--groq-models', ',,'], '--groq-models is empty'],
+  ['model name with a space', ['--deepseek-key', 'k', '--deepseek-models', 'deepseek chat'], 'white space'],
   ['unknown flag', ['--opnai-key', 'k'], '--opnai-key'],
 ];
 
