@@ -18,8 +18,7 @@
 //                 WasmPlugin is loaded (as in the real gateway, where that plugin writes it).
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { RE2JS } from 're2js';
-import { buildRoutes, customResponseFor, firstRoute, mapModel } from './routing.mjs';
+import { buildRoutes, customResponseFor, firstRoute, mapModel, re2 } from './routing.mjs';
 
 // model-router's default `enableOnPathSuffix`
 const MODEL_PATH_SUFFIXES = [
@@ -27,21 +26,6 @@ const MODEL_PATH_SUFFIXES = [
   '/moderations', '/image-synthesis', '/video-synthesis', '/rerank', '/messages',
 ];
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-
-const regexCache = new Map();
-/** RE2 compile with a cache; undefined when the pattern does not compile. */
-function re2(pattern) {
-  if (!regexCache.has(pattern)) {
-    let compiled;
-    try {
-      compiled = RE2JS.compile(pattern);
-    } catch {
-      compiled = undefined;
-    }
-    regexCache.set(pattern, compiled);
-  }
-  return regexCache.get(pattern);
-}
 
 function isWasmPluginOn(obj) {
   return obj && obj.spec?.defaultConfigDisable !== true;

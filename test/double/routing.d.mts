@@ -12,3 +12,4 @@ export function buildRoutes(ingresses: { name: string; obj: any }[]): { routes: 
 export function firstRoute(table: { routes: DoubleRoute[] }, request: { pathname: string; method: string; headers: Record<string, string> }): DoubleRoute | undefined;
 export function mapModel(mapping: Record<string, string> | undefined, model: string): string;
 export function customResponseFor(plugins: any[], routeName: string): { status: number; headers: Record<string, string>; body: string } | undefined;
+export function re2(pattern: string): any;

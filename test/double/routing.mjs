@@ -27,7 +27,8 @@ import { RE2JS } from 're2js';
 const MATCH = /^higress\.io\/(exact|regex|prefix)-match-header-(.+)$/;
 
 const regexCache = new Map();
-function re2(pattern) {
+/** RE2 compile with a cache; undefined when the pattern does not compile. */
+export function re2(pattern) {
   if (!regexCache.has(pattern)) {
     let compiled;
     try {
