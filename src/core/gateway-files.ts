@@ -376,9 +376,14 @@ export class GatewayFiles {
     return out;
   }
 
+  /** Providers whose routes we write: catalog providers (one the console made under another id keeps its own routes). */
+  private routedProviders(): ConfiguredProvider[] {
+    return this.configuredProviders().filter((p) => p.provider !== undefined);
+  }
+
   /** The routing plan for the configured providers (what syncRoutes writes). */
   routePlan(): RoutePlan {
-    const providers = this.configuredProviders().map((p) => ({ id: p.id, models: p.models, entryNames: entryNamesOf(p.id) }));
+    const providers = this.routedProviders().map((p) => ({ id: p.id, models: p.models, entryNames: entryNamesOf(p.id) }));
     return planRoutes(providers, chooseFallback(providers, this.requestedFallback, this.fallbackProvider()));
   }
 
@@ -390,7 +395,7 @@ export class GatewayFiles {
    */
   async syncRoutes(): Promise<void> {
     const plan = this.routePlan();
-    const configured = this.configuredProviders();
+    const configured = this.routedProviders();
     const planned = new Set(plan.routes.map((r) => r.name));
     for (const path of [...this.files.keys()]) {
       const name = path.startsWith('ingresses/') ? path.slice('ingresses/'.length, -`${INTERNAL}.yaml`.length) : '';
@@ -476,7 +481,7 @@ export class GatewayFiles {
     await this.openWithTemplate(FILES.modelListRoute, 'provider/model-list-ingress.yaml');
     if (this.files.get(FILES.modelListRoute)!.original === null) this.edit(FILES.modelListRoute);
     await this.openWithTemplate(FILES.modelList, 'wasmplugins/custom-response.internal.yaml');
-    const body = modelListBody(plan, this.configuredProviders(), this.autoRouting().enabled);
+    const body = modelListBody(plan, this.routedProviders(), this.autoRouting().enabled);
     const rule = { ingress: [MODEL_LIST_ROUTE], configDisable: false, config: { status_code: 200, headers: ['content-type=application/json'], body } };
     this.replaceInSeq(FILES.modelList, ['spec', 'matchRules'], (n) => {
       const ingress = n.get('ingress') as YAMLSeq | undefined;
