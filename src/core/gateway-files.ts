@@ -226,6 +226,8 @@ export class GatewayFiles {
       if (typeof value !== 'string') continue;
       const ours = entryMatch(names);
       if (ours.kind === kind && ours.value === value) return undefined;
+      // The same prefixes as the console writes them when the AI route is saved there (AiRouteServiceImpl.buildModelRoutingHeaderRegex).
+      if (kind === 'regex' && value === `^(${names.map((n) => `${n}/.*`).join('|')})`) return undefined;
       return { kind, value };
     }
     return undefined;
