@@ -9,8 +9,9 @@
  *     model-1-<id>-<hash>      one exact model name (`exact` match)
  *     model-2-<nnn>-<id>-<hash> one glob; nnn = 999 - literal length, so longer globs come first
  *     model-3-fallback         `*` of the one fallback provider: any other model name
- *   ("ai-route-" < "model-1-" < "model-2-" < "model-3-" in byte order.) Routes the console creates through the
- *   apiserver carry a creationTimestamp, so they sort after all of ours.
+ *   ("ai-route-" < "model-1-" < "model-2-" < "model-3-" in byte order.) Routes the console creates get a
+ *   creationTimestamp from the apiserver (higress-standalone src/apiserver/pkg/registry/file_rest.go:345), so
+ *   they sort after all of ours, whatever their names.
  * GET /v1/models has an Exact path, which SortHTTPRoutes puts before every `/` route.
  * A name or glob claimed by two providers goes to the one configured first; the other is told it is shadowed.
  */
