@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { endpointOf, PROVIDERS, providerById, type Extras, type Provider } from './catalog.js';
 import { headerMatch, modelPredicates, type HeaderMatch } from './model-patterns.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
+import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
@@ -78,10 +79,10 @@ interface OwnedFile {
   deleted: boolean;
 }
 
-/** The parser for reading: YAML 1.2 core schema, like the `yaml` package (no timestamps). */
+/** The parser for reading: YAML 1.1 scalars as the gateway's apiserver resolves them (./yaml11.ts). */
 function parsePlain(text: string, path: string): unknown {
   try {
-    return loadYaml(text, { schema: CORE_SCHEMA, filename: path });
+    return loadYaml(text, { schema: YAML11_READ_SCHEMA, filename: path });
   } catch (error) {
     throw new Error(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
@@ -142,7 +143,7 @@ export class GatewayFiles {
     if (!this.yaml) throw new Error('GatewayFiles was loaded read-only');
     if (!file.doc || file.deleted) {
       const text = file.deleted ? null : (file.original ?? file.initial);
-      file.doc = this.yaml.parseDocument(text ?? '{}');
+      file.doc = this.yaml.parseDocument(text ?? '{}', YAML11_PARSE_OPTIONS);
       file.deleted = false;
     }
     file.dirty = true;

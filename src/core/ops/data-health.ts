@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
 import { SETTINGS_FILE } from '../settings.js';
@@ -48,7 +49,7 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
         broken.push(`${rel} (unreadable)`);
         continue;
       }
-      const doc = parseDocument(text);
+      const doc = parseDocument(text, YAML11_PARSE_OPTIONS);
       if (doc.errors.length > 0) broken.push(`${rel}: ${doc.errors[0]!.message.split('\n')[0]}`);
       else docs.set(rel, doc.toJS());
     }
