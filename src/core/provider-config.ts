@@ -130,13 +130,14 @@ export function buildProviderConfig(
       hint: `for example --${flag} <your ${provider.name} API key>`,
     });
   }
-  const problem = provider.check?.(extras, tokens);
-  if (problem) throw new UsageError(problem);
-
-  const models = (input.models ?? opts.previous?.models ?? provider.defaultModels).replace(/\s+/g, '');
+  const complete = provider.complete?.(extras, tokens) ?? extras;
+  // Models that follow from the configuration (DeepL's plan) are recomputed unless given.
+  const models = (input.models ?? (provider.modelsFor ? provider.modelsFor(complete, tokens) : (opts.previous?.models ?? provider.defaultModels))).replace(/\s+/g, '');
   const modelProblem = validateModelPatterns(models);
   if (modelProblem) throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)}: ${modelProblem}`, { hint: 'for example gpt-4o,gpt-4-*' });
-  return { id: provider.id, tokens, models, extras };
+  const problem = provider.check?.(complete, tokens, models);
+  if (problem) throw new UsageError(problem);
+  return { id: provider.id, tokens, models, extras: complete };
 }
 
 function fieldByKey(provider: Provider, key: string): ExtraField {
