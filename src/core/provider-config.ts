@@ -12,8 +12,9 @@ export function isPlaceholder(value: unknown): boolean {
 
 export function isConfiguredEntry(entry: Record<string, unknown>): boolean {
   const provider = PROVIDERS.find((p) => p.id === entry.id);
-  const tokens = Array.isArray(entry.apiTokens) ? entry.apiTokens : [];
-  if (tokens.some((t) => typeof t === 'string' && t.length > 0 && !isPlaceholder(t))) return true;
+  // The plugin reads each token as text (gjson String()): a plain `on` written by hand is the token "true".
+  const tokens = (Array.isArray(entry.apiTokens) ? entry.apiTokens : []).filter((t) => t !== null && typeof t !== 'object').map(String);
+  if (tokens.some((t) => t.length > 0 && !isPlaceholder(t))) return true;
   if (!provider) return false;
   const real = (key: string) => entry[key] !== undefined && entry[key] !== '' && !isPlaceholder(entry[key]);
   const required = (provider.extras ?? []).filter((f) => f.required).map((f) => f.key);

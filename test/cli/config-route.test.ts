@@ -192,6 +192,10 @@ describe('bad input: exit 2, one line, no file changed', () => {
     ['rule id out of range', ['route', 'remove', '--rule-id', '5'], '--rule-id 5'],
     ['position out of range', ['route', 'add', '--model', 'm', '--trigger', 't', '--position', '9'], 'out of range'],
     ['write mode', ['config', 'add', '--provider', 'openai', '--key', 'k', '--write-mode', 'sideways'], '--write-mode'],
+    ['Ollama on a single-label host', ['config', 'add', '--provider', 'ollama', '--ollama-host', 'ollama'], 'host.docker.internal'],
+    ['MiniMax group id without the Pro API', ['config', 'add', '--provider', 'minimax', '--key', 'm', '--minimax-group-id', 'g'], '--minimax-api-type pro'],
+    ['DeepL Free key with the Pro model', ['config', 'add', '--provider', 'deepl', '--key', 'k:fx', '--deepl-target-lang', 'DE', '--models', 'Pro'], 'must be Free'],
+    ['vLLM on localhost', ['config', 'add', '--provider', 'vllm', '--vllm-url', 'http://127.0.0.1:8000/v1'], '--vllm-url'],
   ];
   test.each(cases)('%s', async (name, args, mentions, env) => {
     if (name === 'OpenAI while Azure is configured') {
