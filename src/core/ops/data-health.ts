@@ -50,7 +50,9 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
         continue;
       }
       const doc = parseDocument(text, YAML11_PARSE_OPTIONS);
+      const untyped = doc.errors.length > 0 ? undefined : nonStringMetadata(doc.toJS());
       if (doc.errors.length > 0) broken.push(`${rel}: ${doc.errors[0]!.message.split('\n')[0]}`);
+      else if (untyped) broken.push(`${rel}: ${untyped} is not a string under YAML 1.1; quote it`);
       else docs.set(rel, doc.toJS());
     }
   }
@@ -85,6 +87,18 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
 
   findings.push(...consistency(docs));
   return findings;
+}
+
+/** Labels and annotations are map[string]string: one unquoted `true`, `on` or `0777` fails the whole resource's decode. */
+function nonStringMetadata(value: unknown): string | undefined {
+  const metadata = isRecord(value) && isRecord(value.metadata) ? value.metadata : undefined;
+  for (const field of ['labels', 'annotations'] as const) {
+    const map = metadata?.[field];
+    if (!isRecord(map)) continue;
+    const key = Object.keys(map).find((k) => typeof map[k] !== 'string');
+    if (key !== undefined) return `${field.slice(0, -1)} ${key}`;
+  }
+  return undefined;
 }
 
 /** Each ai-proxy provider has a match rule, a registry and an ingress, and nothing points at a missing provider. */
