@@ -207,7 +207,7 @@ export class GatewayFiles {
     const registryPort = registry.port;
     const service = `${registry.name}.${registry.type}`;
 
-    this.replaceExtraRegistries(extraRegistriesOf(provider, this.providerEntry(provider.id)), extraRegistriesOf(provider, config));
+    const previousRegistries = extraRegistriesOf(provider, this.providerEntry(provider.id));
 
     const entry: Record<string, unknown> = { id: provider.id, type: provider.type, apiTokens: config.tokens };
     for (const [key, value] of Object.entries(config.extras)) entry[key] = value;
@@ -220,6 +220,7 @@ export class GatewayFiles {
       { service: [service], configDisable: false, config: { activeProviderId: provider.id } },
     );
     this.replaceInSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === registry.name, registry);
+    this.replaceExtraRegistries(previousRegistries, extraRegistriesOf(provider, config));
 
     const match = headerMatch(config.models);
     await this.openWithTemplate(FILES.ingress(provider.id), 'provider/ingress.yaml');

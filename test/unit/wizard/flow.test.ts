@@ -343,6 +343,23 @@ describe('setup wizard flows', () => {
     expect(JSON.parse(String(planOf(options).providers[0]!.extras.vertexAuthKey))).toEqual(key);
   });
 
+  it('offers the DeepL model of the key\'s plan (Free for a key ending in :fx)', async () => {
+    const t = new FakeTerminal();
+    const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
+    await pick(t, 'deepl', 'DeepL');
+    await t.waitFor('DeepL API key');
+    t.answer('0123456789abcdef:fx');
+    await t.waitFor('Target language');
+    t.answer('DE');
+    await t.waitFor(/DeepL model patterns.*\(Free\)/);
+    t.answer();
+    await done(t);
+    await defaultPorts(t);
+    await noRoutingAndConfirm(t);
+    const options = await result;
+    expect(planOf(options).providers[0]).toMatchObject({ id: 'deepl', models: 'Free', extras: { targetLang: 'DE' } });
+  });
+
   it('re-asks the whole provider when a rule across its fields fails (Dify Workflow)', async () => {
     const t = new FakeTerminal();
     const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
