@@ -336,7 +336,7 @@ export const PROVIDERS: readonly Provider[] = [
   simple('togetherai', 'together-ai', 'Together AI', 'TOGETHERAI', ['togetherai', 'together'], 'api.together.xyz', '*', false, ['meta-llama/Llama-3.3-70B-Instruct-Turbo']),
   {
     ...simple('vllm', 'vllm', 'vLLM', 'VLLM', ['vllm'], '', '*', false, ['meta-llama/Llama-3.1-8B-Instruct']),
-    // vllm.go:42-76,111-113: vllmCustomUrl gives Host (host:port) and the base path; vllm.go:25-30: the key is optional.
+    // vllm.go:42-76,110-111: vllmCustomUrl gives Host (host:port) and the base path; vllm.go:25-30: the key is optional.
     endpoint: (x) => urlEndpoint(x.vllmCustomUrl, https('')),
     extras: [{ key: 'vllmCustomUrl', flag: 'vllm-url', label: 'vLLM server base URL (as the container sees it)', kind: 'string', required: true, example: 'http://host.docker.internal:8000/v1', validate: serverUrl }],
     keys: { optional: true },
