@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { decodeResource } from '../double/yaml11.mjs';
 import { renderDataFolder } from '../helpers/data-folder.js';
 import { goldenPath } from '../helpers/golden.js';
 
@@ -116,6 +117,22 @@ describe('config add / list / remove without a running container (upstream defec
       expect.objectContaining({ id: 'openai', name: 'OpenAI', type: 'openai', keys: ['sk-a***-key'], models: 'gpt-4o,o3-*' }),
     ]);
     expect(stdout).not.toContain('sk-a-very-long-openai-key');
+  });
+
+  test('YAML 1.1 specials as keys, models and extra fields are stored as the exact strings the gateway reads', async () => {
+    const keys = ['on', 'no', 'y', '0b101', '0777', '1_000', '~', 'null', '.inf'];
+    const add = await cli(['config', 'add', '--provider', 'deepl', '--key-stdin', '--deepl-target-lang', 'no'], { input: keys.join('\n') });
+    expect(add.exitCode, add.stderr).toBe(0);
+    const models = await cli(['config', 'add', '--provider', 'openai', '--key', 'y', '--models', 'on,0777,1_000,null,.inf']);
+    expect(models.exitCode, models.stderr).toBe(0);
+    const proxy = decodeResource(readFileSync(join(data, 'wasmplugins/ai-proxy.internal.yaml'), 'utf8'), 'wasmplugins');
+    expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'deepl')).toMatchObject({ apiTokens: keys, targetLang: 'no' });
+    expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'openai').apiTokens).toEqual(['y']);
+    const ingress = decodeResource(readFileSync(join(data, 'ingresses/ai-route-openai.internal.yaml'), 'utf8'), 'ingresses');
+    expect(ingress.metadata.annotations['higress.io/regex-match-header-x-higress-llm-model']).toBe('on|0777|1_000|null|.inf');
+    const { providers } = JSON.parse((await cli(['config', 'list', '--json'])).stdout);
+    expect(providers.find((p: any) => p.id === 'openai').models).toBe('on,0777,1_000,null,.inf');
+    expect(providers.find((p: any) => p.id === 'deepl').keys).toEqual(keys.map((k) => `${k.slice(0, 2)}***`));
   });
 });
 
