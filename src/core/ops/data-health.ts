@@ -50,9 +50,12 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
         continue;
       }
       const doc = parseDocument(text, YAML11_PARSE_OPTIONS);
-      const untyped = doc.errors.length > 0 ? undefined : nonStringMetadata(doc.toJS());
+      const value = doc.errors.length > 0 ? undefined : doc.toJS();
+      const untyped = nonStringMetadata(value);
+      const notJson = nonJsonNumber(value);
       if (doc.errors.length > 0) broken.push(`${rel}: ${doc.errors[0]!.message.split('\n')[0]}`);
       else if (untyped) broken.push(`${rel}: ${untyped} is not a string under YAML 1.1; quote it`);
+      else if (notJson) broken.push(`${rel}: ${notJson} is .inf or .nan, which the gateway cannot turn into JSON; quote it`);
       else docs.set(rel, doc.toJS());
     }
   }
@@ -98,6 +101,14 @@ function nonStringMetadata(value: unknown): string | undefined {
     const key = Object.keys(map).find((k) => typeof map[k] !== 'string');
     if (key !== undefined) return `${field.slice(0, -1)} ${key}`;
   }
+  return undefined;
+}
+
+/** The apiserver converts each file to JSON (sigs.k8s.io/yaml YAMLToJSON): an infinite or NaN number fails it. */
+function nonJsonNumber(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || 'the document';
+  if (Array.isArray(value)) return value.map((v, i) => nonJsonNumber(v, `${path}[${i}]`)).find(Boolean);
+  if (isRecord(value)) return Object.entries(value).map(([k, v]) => nonJsonNumber(v, path ? `${path}.${k}` : k)).find(Boolean);
   return undefined;
 }
 

@@ -214,6 +214,11 @@ describe('data folder health', () => {
       status: 'fail',
       message: expect.stringContaining('ingresses/ai-route-openai.internal.yaml: annotation higress.io/ignore-path-case is not a string under YAML 1.1'),
     });
+    const proxy = join(dir, 'wasmplugins', 'ai-proxy.internal.yaml');
+    writeFileSync(proxy, readFileSync(proxy, 'utf8').replace('priority: 100', 'priority: .inf'));
+    expect((await checkDataFolder(dir)).find((f) => f.check === 'resource files')!.message).toContain(
+      'wasmplugins/ai-proxy.internal.yaml: spec.priority is .inf or .nan',
+    );
   });
 
   test("upstream's folder: placeholder providers warn", async () => {
