@@ -73,8 +73,9 @@ export interface Provider {
   keys?: KeySpec;
   /** Fields implied by the others (filled in before the configuration is written). */
   complete?: (extras: Extras, tokens: readonly string[]) => Extras;
-  /** The models when the user names none, if they depend on the configuration (else `defaultModels`). */
+  /** The models when the user names none, if they depend on the configuration (else `defaultModels`), and how. */
   modelsFor?: (extras: Extras, tokens: readonly string[]) => string;
+  modelsForHelp?: string;
   /** Cross-field rules beyond per-field validation; returns a problem or undefined. */
   check?: (extras: Extras, tokens: readonly string[], models: string) => string | undefined;
   /** Providers that cannot be configured together with this one. */
@@ -281,6 +282,7 @@ export const PROVIDERS: readonly Provider[] = [
     // deepl.go:161-168: model Free -> api-free.deepl.com, Pro -> api.deepl.com; one provider serves one plan.
     endpoint: (_x, tokens) => https(deeplPlan(tokens) === 'Free' ? 'api-free.deepl.com' : 'api.deepl.com'),
     modelsFor: (_x, tokens) => deeplPlan(tokens),
+    modelsForHelp: 'Free for keys ending in :fx, else Pro',
     check: (_x, tokens, models) =>
       tokens.some((t) => t.endsWith(':fx')) && deeplPlan(tokens) === 'Pro'
         ? 'DeepL Free keys (ending in :fx) and Pro keys cannot share one key pool (they use different hosts)'
