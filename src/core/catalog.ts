@@ -33,6 +33,13 @@ export interface Endpoint {
   protocol: 'http' | 'https';
 }
 
+/** A registry the plugin itself connects to besides the provider's endpoint (e.g. an OAuth token service). */
+export interface ExtraRegistry {
+  /** The McpBridge registry name; the plugin reaches it as cluster `outbound|<port>||<name>.dns`. */
+  name: string;
+  endpoint: Endpoint;
+}
+
 export type Extras = Record<string, string | number | boolean>;
 
 /** How the provider authenticates: a pool of API tokens, or only extra fields (tokens optional). */
@@ -58,11 +65,19 @@ export interface Provider {
   defaultModels: string;
   /** Well-known model names: examples in the welcome text, choices for the auto-routing default. */
   usualModels: readonly string[];
-  endpoint: Endpoint | ((extras: Extras) => Endpoint);
+  /** Where the plugin connects: the host it writes into `Host` (`OverwriteRequestHostHeader` in provider/<type>.go). */
+  endpoint: Endpoint | ((extras: Extras, tokens: readonly string[]) => Endpoint);
+  /** Registries the plugin needs besides the endpoint's (written and removed with the provider). */
+  extraRegistries?: (extras: Extras, tokens: readonly string[]) => ExtraRegistry[];
   extras?: readonly ExtraField[];
   keys?: KeySpec;
+  /** Fields implied by the others (filled in before the configuration is written). */
+  complete?: (extras: Extras, tokens: readonly string[]) => Extras;
+  /** The models when the user names none, if they depend on the configuration (else `defaultModels`), and how. */
+  modelsFor?: (extras: Extras, tokens: readonly string[]) => string;
+  modelsForHelp?: string;
   /** Cross-field rules beyond per-field validation; returns a problem or undefined. */
-  check?: (extras: Extras, tokens: readonly string[]) => string | undefined;
+  check?: (extras: Extras, tokens: readonly string[], models: string) => string | undefined;
   /** Providers that cannot be configured together with this one. */
   excludes?: readonly string[];
   /** Rendered by upstream even without a key (its placeholder resources count as unconfigured). */
@@ -71,15 +86,47 @@ export interface Provider {
 
 const https = (host: string): Endpoint => ({ host, port: 443, protocol: 'https' });
 
-function hostOfUrl(url: unknown, fallback?: string): string {
-  if (typeof url === 'string' && url) {
-    try {
-      return new URL(url).hostname;
-    } catch {
-      /* validated elsewhere */
-    }
+/** The endpoint of a URL: its host, its port (or the scheme's), its scheme. */
+function urlEndpoint(value: unknown, fallback: Endpoint): Endpoint {
+  if (typeof value !== 'string' || !value) return fallback;
+  try {
+    const url = new URL(value);
+    const protocol = url.protocol === 'http:' ? 'http' : 'https';
+    return { host: url.hostname, port: Number(url.port) || (protocol === 'http' ? 80 : 443), protocol };
+  } catch {
+    return fallback; // validated elsewhere
   }
-  return fallback ?? '';
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+export const isIPv4 = (host: string): boolean => IPV4.test(host) && host.split('.').every((n) => Number(n) <= 255);
+// higress registry/direct/watcher.go:140 domainRegex, checked at :187-191: a dns registry domain needs a dot and an
+// alphabetic top-level label, else the controller creates no upstream for it.
+const DNS_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;
+const FROM_CONTAINER =
+  'use the address at which the gateway container reaches it: host.docker.internal (Docker Desktop), the docker bridge gateway such as 172.17.0.1 (Linux), or the machine\'s IPv4 address';
+
+/** A host the gateway container can connect to: an IPv4 address (static registry) or a name the controller accepts. */
+export function reachableHost(host: string): string | undefined {
+  if (/^(localhost|localhost\.localdomain)$/i.test(host) || /^127\./.test(host) || host === '0.0.0.0' || host === '::1') {
+    return `"${host}" is the gateway container itself, not your machine: ${FROM_CONTAINER}`;
+  }
+  if (isIPv4(host)) return undefined;
+  if (host.includes(':') || host.startsWith('[')) return `"${host}" is an IPv6 address; use an IPv4 address or a host name`;
+  if (!DNS_DOMAIN.test(host)) return `"${host}" is not a name the gateway can resolve (it needs a dot and a top-level domain): ${FROM_CONTAINER}`;
+  return undefined;
+}
+
+/** A full http(s) URL whose host the gateway can reach (self-hosted servers often speak plain http). */
+export function serverUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a full URL such as http://192.168.1.20:8000/v1';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  return reachableHost(url.hostname.replace(/^\[|\]$/g, ''));
 }
 
 export function httpsUrl(value: string): string | undefined {
@@ -94,6 +141,7 @@ export function httpsUrl(value: string): string | undefined {
 
 const azureUrl = (value: string): string | undefined =>
   httpsUrl(value) ??
+  reachableHost(new URL(value).hostname) ??
   (new URL(value).searchParams.get('api-version') ? undefined : 'must carry an api-version query parameter (…?api-version=2024-06-01)');
 
 const exactLength = (n: number) => (value: string) =>
@@ -104,14 +152,28 @@ const portNumber = (value: string): string | undefined => {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'must be a port number from 1 to 65535';
 };
 
-const oneLineJson = (value: string): string | undefined => {
+/** vertex.go:209: the plugin signs its OAuth request with these fields of the service-account key. */
+const VERTEX_KEY_FIELDS = ['client_email', 'private_key', 'token_uri'] as const;
+const serviceAccountKey = (value: string): string | undefined => {
+  let key: unknown;
   try {
-    JSON.parse(value);
-    return undefined;
+    key = JSON.parse(value);
   } catch {
     return 'must be a service-account JSON key file';
   }
+  const missing = VERTEX_KEY_FIELDS.filter((f) => !(key && typeof key === 'object' && typeof (key as Record<string, unknown>)[f] === 'string' && (key as Record<string, string>)[f]));
+  return missing.length ? `is missing ${missing.join(', ')} (download a service-account key of type JSON)` : undefined;
 };
+
+/** vertex.go:29,122-128: standard mode fetches tokens from oauth2.googleapis.com:443 through this registry. */
+const VERTEX_OAUTH_SERVICE = 'vertex-oauth.internal';
+const registryName = (value: string): string | undefined =>
+  /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(value) && value !== 'higress-console' && !/^llm-/.test(value)
+    ? undefined
+    : 'must be lower-case letters, digits, dots and dashes, not starting with llm- (our provider registries)';
+
+/** DeepL's documented convention: Free API keys end in `:fx`. deepl.go:161-168 picks the host from the model. */
+const deeplPlan = (tokens: readonly string[]): 'Free' | 'Pro' => (tokens.length > 0 && tokens.every((t) => t.endsWith(':fx')) ? 'Free' : 'Pro');
 
 const simple = (
   id: string,
@@ -139,11 +201,22 @@ export const PROVIDERS: readonly Provider[] = [
   },
   {
     ...simple('minimax', 'minimax', 'Minimax', 'MINIMAX', ['minimax'], 'api.minimax.chat', 'abab-*,MiniMax-*,minimax-*', true, ['MiniMax-M2', 'abab6.5s-chat']),
-    extras: [{ key: 'minimaxGroupId', flag: 'minimax-group-id', env: 'MINIMAX_GROUP_ID', label: 'Group id (ChatCompletion Pro only)', kind: 'string' }],
+    extras: [
+      { key: 'minimaxApiType', flag: 'minimax-api-type', label: 'API (v2: OpenAI-style ChatCompletion v2; pro: ChatCompletion Pro)', kind: 'choice', choices: ['v2', 'pro'] },
+      { key: 'minimaxGroupId', flag: 'minimax-group-id', env: 'MINIMAX_GROUP_ID', label: 'Group id (ChatCompletion Pro only)', kind: 'string' },
+    ],
+    // minimax.go:41-45 (pro needs the group id), :92,112 (only the pro API sends it).
+    check: (x) =>
+      x.minimaxApiType === 'pro' && x.minimaxGroupId === undefined
+        ? '--minimax-api-type pro needs --minimax-group-id'
+        : x.minimaxGroupId !== undefined && x.minimaxApiType !== 'pro'
+          ? '--minimax-group-id is used only by the ChatCompletion Pro API: add --minimax-api-type pro (or leave the group id out)'
+          : undefined,
   },
   {
     ...simple('azure', 'azure', 'Azure OpenAI', 'AZURE', ['azure'], '', 'gpt-*,o1-*,o3-*', true, ['gpt-4o', 'gpt-4o-mini']),
-    endpoint: (x) => https(hostOfUrl(x.azureServiceUrl)),
+    // azure.go:265 sends the URL's host (with its port) as Host.
+    endpoint: (x) => urlEndpoint(x.azureServiceUrl, https('')),
     extras: [
       {
         key: 'azureServiceUrl', flag: 'azure-service-url', env: 'AZURE_SERVICE_URL', label: 'Deployment URL', kind: 'string', required: true,
@@ -166,20 +239,27 @@ export const PROVIDERS: readonly Provider[] = [
   },
   {
     ...simple('vertex', 'vertex', 'Google Vertex AI', 'VERTEX', ['vertex'], '', 'gemini-*', false, ['gemini-2.5-flash', 'gemini-2.5-pro']),
-    endpoint: (x) => https(`${x.vertexRegion}-aiplatform.googleapis.com`),
+    // vertex.go:179-192: express mode (apiTokens) and region `global` send aiplatform.googleapis.com, else <region>-….
+    endpoint: (x, tokens) => https(tokens.length > 0 || x.vertexRegion === 'global' ? 'aiplatform.googleapis.com' : `${x.vertexRegion}-aiplatform.googleapis.com`),
+    extraRegistries: (x) =>
+      x.vertexAuthKey !== undefined ? [{ name: String(x.vertexAuthServiceName ?? VERTEX_OAUTH_SERVICE), endpoint: https('oauth2.googleapis.com') }] : [],
     extras: [
-      { key: 'vertexProjectId', flag: 'vertex-project-id', env: 'VERTEX_PROJECT_ID', label: 'Google Cloud project id', kind: 'string', required: true },
-      { key: 'vertexRegion', flag: 'vertex-region', env: 'VERTEX_REGION', label: 'Region', kind: 'string', required: true, example: 'us-central1' },
-      { key: 'vertexAuthKey', flag: 'vertex-auth-key-file', label: 'Service-account JSON key file (standard mode)', kind: 'string', secret: true, fromFile: true, validate: oneLineJson },
-      { key: 'vertexAuthServiceName', flag: 'vertex-auth-service-name', env: 'VERTEX_AUTH_SERVICE_NAME', label: 'Auth service name (standard mode)', kind: 'string' },
+      { key: 'vertexProjectId', flag: 'vertex-project-id', env: 'VERTEX_PROJECT_ID', label: 'Google Cloud project id (standard mode)', kind: 'string' },
+      { key: 'vertexRegion', flag: 'vertex-region', env: 'VERTEX_REGION', label: 'Region, or global (standard mode)', kind: 'string', example: 'us-central1', validate: (v) => (/^[a-z0-9-]+$/.test(v) ? undefined : 'must be a region such as us-central1 or global') },
+      { key: 'vertexAuthKey', flag: 'vertex-auth-key-file', label: 'Service-account JSON key file (standard mode)', kind: 'string', secret: true, fromFile: true, validate: serviceAccountKey },
+      { key: 'vertexAuthServiceName', flag: 'vertex-auth-service-name', env: 'VERTEX_AUTH_SERVICE_NAME', label: `OAuth registry name (standard mode, default ${VERTEX_OAUTH_SERVICE})`, kind: 'string', validate: registryName },
     ],
-    keys: { alternatives: [['vertexAuthKey', 'vertexAuthServiceName']] },
+    keys: { alternatives: [['vertexAuthKey']] },
+    complete: (x) => (x.vertexAuthKey !== undefined && x.vertexAuthServiceName === undefined ? { ...x, vertexAuthServiceName: VERTEX_OAUTH_SERVICE } : x),
+    // vertex.go:61-98: express mode needs nothing else; standard mode needs the key, project, region and service name.
     check: (x, tokens) =>
-      (x.vertexAuthKey === undefined) !== (x.vertexAuthServiceName === undefined)
-        ? '--vertex-auth-key-file and --vertex-auth-service-name go together (standard mode)'
-        : x.vertexAuthKey !== undefined && tokens.length > 0
-          ? 'use either --vertex-key (express mode) or --vertex-auth-key-file (standard mode), not both'
-          : undefined,
+      x.vertexAuthKey !== undefined && tokens.length > 0
+        ? 'use either --vertex-key (express mode) or --vertex-auth-key-file (standard mode), not both'
+        : x.vertexAuthKey === undefined && x.vertexAuthServiceName !== undefined
+          ? '--vertex-auth-service-name goes with --vertex-auth-key-file (standard mode)'
+          : x.vertexAuthKey !== undefined && (x.vertexProjectId === undefined || x.vertexRegion === undefined)
+            ? `standard mode needs --vertex-project-id and --vertex-region (missing ${[x.vertexProjectId === undefined && '--vertex-project-id', x.vertexRegion === undefined && '--vertex-region'].filter(Boolean).join(' and ')})`
+            : undefined,
   },
   { ...simple('openai', 'openai', 'OpenAI', 'OPENAI', ['openai'], 'api.openai.com', 'gpt-*,o1-*,o3-*', true, ['gpt-4o-mini', 'gpt-4o', 'o3-mini']), excludes: ['azure'] },
   simple('openrouter', 'openrouter', 'OpenRouter', 'OPENROUTER', ['openrouter'], 'openrouter.ai', '*', false, ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-4']),
@@ -198,14 +278,25 @@ export const PROVIDERS: readonly Provider[] = [
   },
   simple('cohere', 'cohere', 'Cohere', 'COHERE', ['cohere'], 'api.cohere.com', 'command*', true, ['command-r-plus', 'command-r']),
   {
-    ...simple('deepl', 'deepl', 'DeepL', 'DEEPL', ['deepl'], 'api.deepl.com', '*', false, ['deepl']),
+    ...simple('deepl', 'deepl', 'DeepL', 'DEEPL', ['deepl'], 'api.deepl.com', 'Pro', false, ['Pro', 'Free']),
+    // deepl.go:161-168: model Free -> api-free.deepl.com, Pro -> api.deepl.com; one provider serves one plan.
+    endpoint: (_x, tokens) => https(deeplPlan(tokens) === 'Free' ? 'api-free.deepl.com' : 'api.deepl.com'),
+    modelsFor: (_x, tokens) => deeplPlan(tokens),
+    modelsForHelp: 'Free for keys ending in :fx, else Pro',
+    check: (_x, tokens, models) =>
+      tokens.some((t) => t.endsWith(':fx')) && deeplPlan(tokens) === 'Pro'
+        ? 'DeepL Free keys (ending in :fx) and Pro keys cannot share one key pool (they use different hosts)'
+        : models !== deeplPlan(tokens)
+          ? `DeepL's model must be ${deeplPlan(tokens)} for ${deeplPlan(tokens) === 'Free' ? 'a Free key (ending in :fx)' : 'a Pro key'} (got "${models}"): the plugin picks the host from the model, Free -> api-free.deepl.com, Pro -> api.deepl.com`
+          : undefined,
     extras: [{ key: 'targetLang', flag: 'deepl-target-lang', env: 'DEEPL_TARGET_LANG', label: 'Target language', kind: 'string', required: true, example: 'EN', validate: (v) => (/^[A-Za-z]{2}(-[A-Za-z]{2,4})?$/.test(v) ? undefined : 'must be a language code such as EN, ZH or EN-GB') }],
   },
   {
     ...simple('dify', 'dify', 'Dify', 'DIFY', ['dify'], 'api.dify.ai', '*', false, ['dify']),
-    endpoint: (x) => https(hostOfUrl(x.difyApiUrl, 'api.dify.ai')),
+    // dify.go:61-77: Host is the URL's host with its port; self-hosted Dify often speaks plain http.
+    endpoint: (x) => urlEndpoint(x.difyApiUrl, https('api.dify.ai')),
     extras: [
-      { key: 'difyApiUrl', flag: 'dify-api-url', env: 'DIFY_API_URL', label: 'API URL', kind: 'string', example: 'https://api.dify.ai/v1', validate: httpsUrl },
+      { key: 'difyApiUrl', flag: 'dify-api-url', env: 'DIFY_API_URL', label: 'API URL', kind: 'string', example: 'https://api.dify.ai/v1', validate: serverUrl },
       { key: 'botType', flag: 'dify-bot-type', env: 'DIFY_BOT_TYPE', label: 'Bot type', kind: 'choice', choices: ['Chat', 'Completion', 'Agent', 'Workflow'], default: 'Chat' },
       { key: 'inputVariable', flag: 'dify-input-variable', env: 'DIFY_INPUT_VARIABLE', label: 'Workflow input variable', kind: 'string' },
       { key: 'outputVariable', flag: 'dify-output-variable', env: 'DIFY_OUTPUT_VARIABLE', label: 'Workflow output variable', kind: 'string' },
@@ -226,7 +317,7 @@ export const PROVIDERS: readonly Provider[] = [
     ...simple('ollama', 'ollama', 'Ollama', 'OLLAMA', ['ollama'], '', 'llama*,codellama*', true, ['llama3.2', 'codellama']),
     endpoint: (x) => ({ host: String(x.ollamaServerHost), port: Number(x.ollamaServerPort ?? 11434), protocol: 'http' }),
     extras: [
-      { key: 'ollamaServerHost', flag: 'ollama-host', env: 'OLLAMA_SERVER_HOST', label: 'Ollama host (as the container sees it)', kind: 'string', required: true, example: 'host.docker.internal', validate: (v) => (/^[A-Za-z0-9.-]+$/.test(v) ? undefined : 'must be a host name or IPv4 address') },
+      { key: 'ollamaServerHost', flag: 'ollama-host', env: 'OLLAMA_SERVER_HOST', label: 'Ollama host (as the container sees it)', kind: 'string', required: true, example: 'host.docker.internal', validate: (v) => (/^[A-Za-z0-9.-]+$/.test(v) ? reachableHost(v) : 'must be a host name or IPv4 address') },
       { key: 'ollamaServerPort', flag: 'ollama-port', env: 'OLLAMA_SERVER_PORT', label: 'Ollama port', kind: 'number', default: 11434, validate: portNumber },
     ],
     keys: { optional: true },
@@ -245,6 +336,21 @@ export const PROVIDERS: readonly Provider[] = [
     keys: { none: true },
   },
   simple('togetherai', 'together-ai', 'Together AI', 'TOGETHERAI', ['togetherai', 'together'], 'api.together.xyz', '*', false, ['meta-llama/Llama-3.3-70B-Instruct-Turbo']),
+  {
+    ...simple('vllm', 'vllm', 'vLLM', 'VLLM', ['vllm'], '', '*', false, ['meta-llama/Llama-3.1-8B-Instruct']),
+    // vllm.go:42-76,110-111: vllmCustomUrl gives Host (host:port) and the base path; vllm.go:25-30: the key is optional.
+    endpoint: (x) => urlEndpoint(x.vllmCustomUrl, https('')),
+    extras: [{ key: 'vllmCustomUrl', flag: 'vllm-url', label: 'vLLM server base URL (as the container sees it)', kind: 'string', required: true, example: 'http://host.docker.internal:8000/v1', validate: serverUrl }],
+    keys: { optional: true },
+  },
+  {
+    ...simple('openai-compatible', 'openai', 'OpenAI-compatible server', 'OPENAI_COMPATIBLE', ['openai-compatible', 'compatible'], '', '*', false, ['local-model']),
+    // openai.go:82-111,139-140: type openai with openaiCustomUrl sends Host host:port and maps each API onto the
+    // URL's base path (…/v1/chat/completions); openai.go:24-26 requires no key. LM Studio, llama.cpp, LocalAI, ….
+    endpoint: (x) => urlEndpoint(x.openaiCustomUrl, https('')),
+    extras: [{ key: 'openaiCustomUrl', flag: 'openai-compatible-url', label: 'Server base URL (as the container sees it)', kind: 'string', required: true, example: 'http://192.168.1.20:1234/v1', validate: serverUrl }],
+    keys: { optional: true },
+  },
 ];
 
 const byName = new Map<string, Provider>();
@@ -260,8 +366,8 @@ export function providerById(id: string): Provider {
   return p;
 }
 
-export function endpointOf(p: Provider, extras: Extras): Endpoint {
-  return typeof p.endpoint === 'function' ? p.endpoint(extras) : p.endpoint;
+export function endpointOf(p: Provider, extras: Extras, tokens: readonly string[] = []): Endpoint {
+  return typeof p.endpoint === 'function' ? p.endpoint(extras, tokens) : p.endpoint;
 }
 
 export const keyFlag = (p: Provider): string | undefined => (p.keys?.none ? undefined : `${p.flag}-key`);

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
-import { endpointOf, PROVIDERS, providerById, type Extras, type Provider } from './catalog.js';
+import { endpointOf, isIPv4, PROVIDERS, providerById, type Endpoint, type ExtraRegistry, type Extras, type Provider } from './catalog.js';
 import { legacyGlobs, type HeaderMatch } from './model-patterns.js';
 import {
   chooseFallback,
@@ -24,6 +24,7 @@ import {
   type RoutePlan,
 } from './model-routes.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
+import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
@@ -103,10 +104,10 @@ interface OwnedFile {
   deleted: boolean;
 }
 
-/** The parser for reading: YAML 1.2 core schema, like the `yaml` package (no timestamps). */
+/** The parser for reading: YAML 1.1 scalars as the gateway's apiserver resolves them (./yaml11.ts). */
 function parsePlain(text: string, path: string): unknown {
   try {
-    return loadYaml(text, { schema: CORE_SCHEMA, filename: path });
+    return loadYaml(text, { schema: YAML11_READ_SCHEMA, filename: path });
   } catch (error) {
     throw new Error(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
@@ -172,7 +173,7 @@ export class GatewayFiles {
     if (!this.yaml) throw new Error('GatewayFiles was loaded read-only');
     if (!file.doc || file.deleted) {
       const text = file.deleted ? null : (file.original ?? file.initial);
-      file.doc = this.yaml.parseDocument(text ?? '{}');
+      file.doc = this.yaml.parseDocument(text ?? '{}', YAML11_PARSE_OPTIONS);
       file.deleted = false;
     }
     file.dirty = true;
@@ -240,11 +241,11 @@ export class GatewayFiles {
   /** Adds or replaces a provider: its ai-proxy entry and match rule, registry, ingress and ai-route. */
   async upsertProvider(config: ProviderConfig): Promise<void> {
     const provider = providerById(config.id);
-    const endpoint = endpointOf(provider, config.extras);
-    const isStatic = /^\d{1,3}(\.\d{1,3}){3}$/.test(endpoint.host);
-    const registryType = isStatic ? 'static' : 'dns';
-    const registryPort = isStatic ? 80 : endpoint.port;
-    const service = `llm-${provider.id}.internal.${registryType}`;
+    const registry = registryEntry(`llm-${provider.id}.internal`, endpointOf(provider, config.extras, config.tokens));
+    const registryPort = registry.port;
+    const service = `${registry.name}.${registry.type}`;
+
+    const previousRegistries = extraRegistriesOf(provider, this.providerEntry(provider.id));
 
     const entry: Record<string, unknown> = { id: provider.id, type: provider.type, apiTokens: config.tokens };
     for (const [key, value] of Object.entries(config.extras)) entry[key] = value;
@@ -256,13 +257,8 @@ export class GatewayFiles {
       (n) => matchRuleProvider(n) === provider.id,
       { service: [service], configDisable: false, config: { activeProviderId: provider.id } },
     );
-    this.replaceInSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === `llm-${provider.id}.internal`, {
-      name: `llm-${provider.id}.internal`,
-      type: registryType,
-      protocol: endpoint.protocol,
-      domain: isStatic ? `${endpoint.host}:${endpoint.port}` : endpoint.host,
-      port: registryPort,
-    });
+    this.replaceInSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === registry.name, registry);
+    this.replaceExtraRegistries(previousRegistries, extraRegistriesOf(provider, config));
 
     // The provider's Ingresses, console route and the model list are written by syncRoutes.
     this.declaredModels.set(provider.id, config.models);
@@ -279,9 +275,30 @@ export class GatewayFiles {
     }
   }
 
-  /** Removes every trace of a provider: entry, match rule, registry, ingress and ai-route. */
+  /** The provider's ai-proxy entry as the files hold it (fields as written), or undefined. */
+  private providerEntry(id: string): ProviderConfig | undefined {
+    const list = at(this.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
+    const entry = (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).find((e) => e && typeof e === 'object' && e.id === id);
+    if (!entry) return undefined;
+    const { id: _id, type: _type, apiTokens, ...extras } = entry;
+    return { id, tokens: (Array.isArray(apiTokens) ? apiTokens : []).map(String), models: '', extras: extras as Extras };
+  }
+
+  /** Swaps the registries a provider needs besides its own (vertex's OAuth service) for the new set. */
+  private replaceExtraRegistries(before: ExtraRegistry[], after: ExtraRegistry[]): void {
+    for (const old of before) {
+      if (!after.some((r) => r.name === old.name)) this.removeFromSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === old.name);
+    }
+    for (const registry of after) {
+      this.replaceInSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === registry.name, registryEntry(registry.name, registry.endpoint));
+    }
+  }
+
+  /** Removes every trace of a provider: entry, match rule, registries, ingress and ai-route. */
   async removeProvider(id: string): Promise<boolean> {
     this.declaredModels.delete(id);
+    const provider = PROVIDERS.find((p) => p.id === id);
+    if (provider) this.replaceExtraRegistries(extraRegistriesOf(provider, this.providerEntry(id)), []);
     let found = this.removeFromSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === id);
     found = this.removeFromSeq(FILES.aiProxy, ['spec', 'matchRules'], (n) => matchRuleProvider(n) === id) || found;
     found = this.removeFromSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === `llm-${id}.internal`) || found;
@@ -557,11 +574,28 @@ export class GatewayFiles {
   private quoteAnnotations(doc: Document): void {
     const annotations = doc.getIn(['metadata', 'annotations'], true);
     if (!this.yaml!.isMap(annotations)) return;
+    // Annotations are map[string]string: a value decoded as anything else fails the whole Ingress (flat_codec.go:87-96).
     for (const pair of annotations.items) {
-      if (!this.yaml!.isNode(pair.value)) pair.value = doc.createNode(pair.value);
+      if (!this.yaml!.isNode(pair.value)) pair.value = doc.createNode(String(pair.value ?? ''));
       if (this.yaml!.isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
     }
   }
+}
+
+/** A McpBridge registry: an IPv4 host is `static` with `ip:port` (watcher.go:145-185), a name is `dns` (:186-193). */
+function registryEntry(name: string, endpoint: Endpoint) {
+  const isStatic = isIPv4(endpoint.host);
+  return {
+    name,
+    type: isStatic ? 'static' : 'dns',
+    protocol: endpoint.protocol,
+    domain: isStatic ? `${endpoint.host}:${endpoint.port}` : endpoint.host,
+    port: isStatic ? 80 : endpoint.port,
+  };
+}
+
+function extraRegistriesOf(provider: Provider, config: ProviderConfig | undefined): ExtraRegistry[] {
+  return config && provider.extraRegistries ? provider.extraRegistries(config.extras, config.tokens) : [];
 }
 
 const OWNED_ENTRY_FIELDS = new Set(['id', 'type', 'apiTokens', 'service', 'config', 'configDisable', 'name', 'protocol', 'domain', 'port']);

@@ -12,8 +12,9 @@ export function isPlaceholder(value: unknown): boolean {
 
 export function isConfiguredEntry(entry: Record<string, unknown>): boolean {
   const provider = PROVIDERS.find((p) => p.id === entry.id);
-  const tokens = Array.isArray(entry.apiTokens) ? entry.apiTokens : [];
-  if (tokens.some((t) => typeof t === 'string' && t.length > 0 && !isPlaceholder(t))) return true;
+  // The plugin reads each token as text (gjson String()): a plain `on` written by hand is the token "true".
+  const tokens = (Array.isArray(entry.apiTokens) ? entry.apiTokens : []).filter((t) => t !== null && typeof t !== 'object').map(String);
+  if (tokens.some((t) => t.length > 0 && !isPlaceholder(t))) return true;
   if (!provider) return false;
   const real = (key: string) => entry[key] !== undefined && entry[key] !== '' && !isPlaceholder(entry[key]);
   const required = (provider.extras ?? []).filter((f) => f.required).map((f) => f.key);
@@ -130,15 +131,17 @@ export function buildProviderConfig(
       hint: `for example --${flag} <your ${provider.name} API key>`,
     });
   }
-  const problem = provider.check?.(extras, tokens);
-  if (problem) throw new UsageError(problem);
-
-  const given = input.models ?? opts.previous?.models ?? provider.defaultModels;
+  const complete = provider.complete?.(extras, tokens) ?? extras;
+  // Models that follow from the configuration (DeepL's plan) are recomputed unless given.
+  const given = input.models ?? (provider.modelsFor ? provider.modelsFor(complete, tokens) : (opts.previous?.models ?? provider.defaultModels));
   const modelProblem = validateModelPatterns(given);
   if (modelProblem) {
     throw new UsageError(`--${opts.modelsFlagName ?? modelsFlag(provider)} ${modelProblem}`, { hint: 'exact names and * globs, comma-separated, e.g. gpt-4o,o3-* ("*" = any model)' });
   }
-  return { id: provider.id, tokens, models: normalizeModelList(given), extras };
+  const models = normalizeModelList(given);
+  const problem = provider.check?.(complete, tokens, models);
+  if (problem) throw new UsageError(problem);
+  return { id: provider.id, tokens, models, extras: complete };
 }
 
 function fieldByKey(provider: Provider, key: string): ExtraField {

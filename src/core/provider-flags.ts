@@ -23,7 +23,7 @@ export function addStartProviderFlags(command: Command): Command {
     }
     const variant = provider.keys?.variant;
     if (variant) add(new Option(`--${variant.flag} <token>`, `${provider.name}: ${variant.label}`).argParser(collect));
-    add(new Option(`--${modelsFlag(provider)} <patterns>`, `${provider.name} models (default ${provider.defaultModels})`));
+    add(new Option(`--${modelsFlag(provider)} <patterns>`, `${provider.name} models (default ${provider.modelsForHelp ?? provider.defaultModels})`));
     for (const field of provider.extras ?? []) {
       if (seen.has(field.flag)) continue;
       seen.add(field.flag);

@@ -2,7 +2,7 @@
  * The setup wizard's flow: providers, ports, auto-routing, summary, confirmation. Everything provider-specific
  * comes from the catalog; the result is the options object non-interactive `start` would have received.
  */
-import { keyFlag, modelsFlag, PROVIDERS, providerById, type Provider } from '../core/catalog.js';
+import { keyFlag, modelsFlag, PROVIDERS, providerById, type Extras, type Provider } from '../core/catalog.js';
 import { CliError, InterruptedError } from '../core/errors.js';
 import type { ProviderConfig } from '../core/gateway-files.js';
 import { buildProviderConfig, checkExclusions, maskSecret, optionKey, type ProviderInput } from '../core/provider-config.js';
@@ -113,7 +113,9 @@ async function askProvider(p: Prompter, provider: Provider, previous: ProviderIn
       const value = await askField(p, provider, field, { previous: previous?.extras[field.key], required, readFile });
       if (value !== undefined) answers.extras[field.key] = value;
     }
-    answers.models = await askModels(p, provider, previous?.models);
+    // Models that follow from the key (DeepL's plan) are offered as computed from the answers so far.
+    const computed = provider.modelsFor?.(answers.extras as Extras, answers.variantTokens ?? answers.tokens ?? []);
+    answers.models = await askModels(p, provider, computed ?? previous?.models);
     const problem = usageMessage(() => buildProviderConfig(provider, answers, { readFile }));
     if (!problem) return answers;
     p.say(`  Not accepted: ${problem}. Please answer again.`);

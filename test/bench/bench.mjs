@@ -42,7 +42,7 @@ async function writeFolder(folder, files) {
   writeFileSync(join(folder, '.ai-gateway-configured'), '');
 }
 
-const sample = { azureServiceUrl: 'https://x.openai.azure.com/d?api-version=2024-06-01', awsRegion: 'us-east-1', vertexRegion: 'us-central1', vertexProjectId: 'p', ollamaServerHost: '10.0.0.9', ollamaServerPort: 11434 };
+const sample = { azureServiceUrl: 'https://x.openai.azure.com/d?api-version=2024-06-01', awsRegion: 'us-east-1', vertexRegion: 'us-central1', vertexProjectId: 'p', ollamaServerHost: '10.0.0.9', ollamaServerPort: 11434, vllmCustomUrl: 'http://10.0.0.9:8000/v1', openaiCustomUrl: 'http://10.0.0.9:1234/v1', minimaxApiType: 'v2' };
 
 async function folderWithAllProviders() {
   const folder = mkdtempSync(join(tmpdir(), 'bench-31-'));
@@ -81,7 +81,7 @@ for (const s of startup) console.log(`  ${s.label.padEnd(14)} median ${fmt(s.med
 console.log('  target: config list and route list <= 1.5x node -e 0');
 
 const large = [
-  series('config list, 31 providers', ['node', bin, 'config', 'list', '--data-folder', all31], noEngine),
+  series(`config list, ${PROVIDERS.length} providers`, ['node', bin, 'config', 'list', '--data-folder', all31], noEngine),
   series('route list, 1000 rules', ['node', bin, 'route', 'list', '--data-folder', rules], noEngine),
 ];
 const addTimes = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { decodeResource } from '../double/yaml11.mjs';
 import { renderDataFolder } from '../helpers/data-folder.js';
 import { goldenPath } from '../helpers/golden.js';
 
@@ -121,6 +122,22 @@ describe('config add / list / remove without a running container (upstream defec
     ]);
     expect(stdout).not.toContain('sk-a-very-long-openai-key');
   });
+
+  test('YAML 1.1 specials as keys, models and extra fields are stored as the exact strings the gateway reads', async () => {
+    const keys = ['on', 'no', 'y', '0b101', '0777', '1_000', '~', 'null', '.inf'];
+    const add = await cli(['config', 'add', '--provider', 'deepl', '--key-stdin', '--deepl-target-lang', 'no'], { input: keys.join('\n') });
+    expect(add.exitCode, add.stderr).toBe(0);
+    const models = await cli(['config', 'add', '--provider', 'openai', '--key', 'y', '--models', 'on,0777,1_000,null,.inf']);
+    expect(models.exitCode, models.stderr).toBe(0);
+    const proxy = decodeResource(readFileSync(join(data, 'wasmplugins/ai-proxy.internal.yaml'), 'utf8'), 'wasmplugins');
+    expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'deepl')).toMatchObject({ apiTokens: keys, targetLang: 'no' });
+    expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'openai').apiTokens).toEqual(['y']);
+    const ingress = decodeResource(readFileSync(join(data, 'ingresses/ai-route-openai.internal.yaml'), 'utf8'), 'ingresses');
+    expect(ingress.metadata.annotations['higress.io/regex-match-header-x-higress-llm-model']).toBe('on|0777|1_000|null|.inf');
+    const { providers } = JSON.parse((await cli(['config', 'list', '--json'])).stdout);
+    expect(providers.find((p: any) => p.id === 'openai').models).toBe('on,0777,1_000,null,.inf');
+    expect(providers.find((p: any) => p.id === 'deepl').keys).toEqual(keys.map((k) => `${k.slice(0, 2)}***`));
+  });
 });
 
 describe('an upstream-made data folder', () => {
@@ -207,6 +224,10 @@ describe('bad input: exit 2, one line, no file changed', () => {
     ['--strict default model no provider serves', ['route', 'default', '--model', 'gpt-4o', '--strict'], 'refused (--strict)'],
     ['--strict remove of the provider behind the default model', ['config', 'remove', '--provider', 'qwen', '--strict'], 'refused (--strict)'],
     ['fallback to a provider that is not configured', ['config', 'fallback', '--provider', 'groq'], 'not configured'],
+    ['Ollama on a single-label host', ['config', 'add', '--provider', 'ollama', '--ollama-host', 'ollama'], 'host.docker.internal'],
+    ['MiniMax group id without the Pro API', ['config', 'add', '--provider', 'minimax', '--key', 'm', '--minimax-group-id', 'g'], '--minimax-api-type pro'],
+    ['DeepL Free key with the Pro model', ['config', 'add', '--provider', 'deepl', '--key', 'k:fx', '--deepl-target-lang', 'DE', '--models', 'Pro'], 'must be Free'],
+    ['vLLM on localhost', ['config', 'add', '--provider', 'vllm', '--vllm-url', 'http://127.0.0.1:8000/v1'], '--vllm-url'],
   ];
   test.each(cases)('%s', async (name, args, mentions, env) => {
     if (name === 'OpenAI while Azure is configured') {

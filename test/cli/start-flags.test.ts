@@ -4,6 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 
 const AZURE_URL = 'https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01';
+const VERTEX_KEY = join(import.meta.dirname, '../fixtures/vertex/service-account.json');
+const VERTEX_PARTIAL_KEY = join(import.meta.dirname, '../fixtures/vertex/without-signing-fields.json');
 
 // Each: the arguments, and text the one-line error must contain (the flag to fix).
 const badInput: [string, string[], string][] = [
@@ -18,8 +20,24 @@ const badInput: [string, string[], string][] = [
   ['Bedrock without region', ['--bedrock-key', 'b'], '--bedrock-region'],
   ['Bedrock access key without secret', ['--bedrock-access-key', 'AK', '--bedrock-region', 'us-east-1'], '--bedrock-secret-key'],
   ['Bedrock without credentials', ['--bedrock-region', 'us-east-1'], '--bedrock-key'],
-  ['Vertex without project', ['--vertex-key', 'v', '--vertex-region', 'us-central1'], '--vertex-project-id'],
-  ['Vertex key file missing', ['--vertex-auth-key-file', '/nonexistent.json', '--vertex-auth-service-name', 's', '--vertex-region', 'r', '--vertex-project-id', 'p'], '--vertex-auth-key-file'],
+  ['Vertex standard mode without project', ['--vertex-auth-key-file', VERTEX_KEY, '--vertex-region', 'us-central1'], '--vertex-project-id'],
+  ['Vertex key file without client_email and token_uri', ['--vertex-auth-key-file', VERTEX_PARTIAL_KEY, '--vertex-region', 'r', '--vertex-project-id', 'p'], 'is missing client_email, token_uri'],
+  ['Vertex OAuth registry name without the key file', ['--vertex-key', 'v', '--vertex-auth-service-name', 'oauth.example'], '--vertex-auth-service-name'],
+  ['Vertex OAuth registry name that is ours', ['--vertex-auth-key-file', VERTEX_KEY, '--vertex-region', 'r', '--vertex-project-id', 'p', '--vertex-auth-service-name', 'llm-openai.internal'], '--vertex-auth-service-name'],
+  ['DeepL model other than the plan', ['--deepl-key', 'd:fx', '--deepl-target-lang', 'EN', '--deepl-models', 'Pro'], 'must be Free'],
+  ['DeepL Free and Pro keys in one pool', ['--deepl-key', 'a:fx,b', '--deepl-target-lang', 'EN'], 'cannot share one key pool'],
+  ['MiniMax group id without the Pro API', ['--minimax-key', 'm', '--minimax-group-id', 'g'], '--minimax-api-type pro'],
+  ['MiniMax Pro API without group id', ['--minimax-key', 'm', '--minimax-api-type', 'pro'], '--minimax-group-id'],
+  ['MiniMax unknown API type', ['--minimax-key', 'm', '--minimax-api-type', 'v3'], '--minimax-api-type'],
+  ['Ollama single-label host', ['--ollama-host', 'ollama'], 'host.docker.internal'],
+  ['Ollama on localhost', ['--ollama-host', 'localhost'], 'host.docker.internal'],
+  ['Ollama on 127.0.0.1', ['--ollama-host', '127.0.0.1'], '--ollama-host'],
+  ['vLLM without URL', ['--vllm-models', '*'], '--vllm-url'],
+  ['vLLM on localhost', ['--vllm-url', 'http://localhost:8000/v1'], '--vllm-url'],
+  ['OpenAI-compatible URL not http(s)', ['--openai-compatible-url', 'ftp://10.0.0.2/v1'], '--openai-compatible-url'],
+  ['OpenAI-compatible single-label host', ['--openai-compatible-url', 'http://lmstudio:1234/v1'], '--openai-compatible-url'],
+  ['Dify URL with a single-label host', ['--dify-key', 'd', '--dify-api-url', 'http://dify/v1'], '--dify-api-url'],
+  ['Vertex key file missing', ['--vertex-auth-key-file', '/nonexistent.json', '--vertex-region', 'r', '--vertex-project-id', 'p'], '--vertex-auth-key-file'],
   ['Ollama port invalid', ['--ollama-host', '10.0.0.2', '--ollama-port', '0'], '--ollama-port'],
   ['Ollama models without host', ['--ollama-models', 'llama*'], '--ollama-host'],
   ['Cloudflare without account', ['--cloudflare-key', 'c'], '--cloudflare-account-id'],

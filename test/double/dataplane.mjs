@@ -6,9 +6,12 @@
 //   routing       the controller's route keys, DuplicatedRoute drop, Ingress order and SortHTTPRoutes, then the
 //                 first matching route (routing.mjs, with its sources); none -> 404.
 //   upstream      `higress.io/destination: <registry>.<dns|static>:<port>` -> McpBridge registry:
-//                 dns -> protocol://domain:port, static -> protocol://domain ("ip:port"). Only http is
+//                 dns -> protocol://domain:port, static -> protocol://domain ("ip:port"); a domain the
+//                 controller refuses (single label, bad ip:port) gives no upstream. Only http is
 //                 proxied; https upstreams answer 502 (this sandbox has no internet anyway).
-//   ai-proxy      matchRules entry whose service list holds the service -> activeProviderId -> provider ->
+//   ai-proxy      a provider entry the plugin rejects (unknown type, missing required field) fails the whole
+//                 plugin; FAIL_OPEN then bypasses it (aiProxyStartError).
+//                 matchRules entry whose service list holds the service -> activeProviderId -> provider ->
 //                 `Authorization: Bearer <apiTokens[0]>` (the real plugin picks a token at random; the double
 //                 always takes the first); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
 //                 rewriting, no protocol translation.
@@ -81,6 +84,21 @@ export function selectRoute(store, headers, pathname, method = 'POST') {
   return route && { name: route.name, obj: route.obj };
 }
 
+// higress registry/direct/watcher.go:140 domainRegex, checked at :187-191: a dns registry whose domain fails
+// it gets no ServiceEntry (no upstream): a single label such as `ollama` or `localhost` never resolves.
+const DNS_DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;
+
+/** watcher.go:145-191: static needs `ip:port` (net.ParseIP), dns a valid domain. */
+export function registryHasEndpoint(reg) {
+  const domain = String(reg?.domain ?? '');
+  if (reg?.type === 'dns') return DNS_DOMAIN.test(domain);
+  if (reg?.type === 'static') {
+    const [ip, port, ...rest] = domain.split(':');
+    return rest.length === 0 && /^\d+$/.test(port ?? '') && /^(\d{1,3})(\.\d{1,3}){3}$/.test(ip) && ip.split('.').every((n) => Number(n) <= 255);
+  }
+  return false;
+}
+
 /** `higress.io/destination` -> { service, port, registry, upstreamBase } */
 export function resolveDestination(store, destination) {
   const line = String(destination).split('\n').map((l) => l.trim()).find(Boolean) ?? '';
@@ -95,6 +113,7 @@ export function resolveDestination(store, destination) {
   for (const b of bridges) {
     const reg = (b.obj.spec?.registries ?? []).find((r) => r?.name === registryName && r?.type === type);
     if (!reg) continue;
+    if (!registryHasEndpoint(reg)) return { service, port };
     const protocol = String(reg.protocol || 'http').toLowerCase();
     const upstreamBase = type === 'static' ? `${protocol}://${reg.domain}` : `${protocol}://${reg.domain}:${reg.port}`;
     return { service, port, registry: reg, protocol, upstreamBase };
@@ -102,10 +121,89 @@ export function resolveDestination(store, destination) {
   return { service, port };
 }
 
-/** ai-proxy: the provider whose match rule names the service. */
+// ai-proxy provider/provider.go:126-161 (type names), :733-757 (Validate: protocol, type, then the type's
+// ValidateConfig). Per type, what each provider/<type>.go ValidateConfig requires.
+const needsTokens = (p) => (Array.isArray(p.apiTokens) && p.apiTokens.length > 0 ? undefined : 'no apiToken found in provider config');
+const str = (v) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const VALIDATE = {
+  moonshot: needsTokens, ai360: needsTokens, github: needsTokens, qwen: needsTokens, groq: needsTokens, grok: needsTokens,
+  baichuan: needsTokens, yi: needsTokens, deepseek: needsTokens, zhipuai: needsTokens, claude: needsTokens, baidu: needsTokens,
+  stepfun: needsTokens, cloudflare: needsTokens, gemini: needsTokens, mistral: needsTokens, cohere: needsTokens, doubao: needsTokens,
+  coze: needsTokens, 'together-ai': needsTokens, dify: needsTokens, triton: needsTokens, openrouter: needsTokens, longcat: needsTokens,
+  fireworks: needsTokens,
+  openai: () => undefined, spark: () => undefined, vllm: () => undefined, generic: () => undefined,
+  // azure.go:70-83
+  azure: (p) => {
+    if (!str(p.azureServiceUrl)) return 'missing azureServiceUrl in provider config';
+    let url;
+    try {
+      url = new URL(str(p.azureServiceUrl));
+    } catch {
+      return 'invalid azureServiceUrl';
+    }
+    return url.searchParams.has('api-version') ? needsTokens(p) : 'missing api-version query parameter in azureServiceUrl';
+  },
+  // bedrock.go:59-69
+  bedrock: (p) =>
+    !(str(p.awsAccessKey) && str(p.awsSecretKey)) && needsTokens(p)
+      ? 'missing bedrock access authentication parameters'
+      : !str(p.awsRegion) ? 'missing bedrock region parameters' : undefined,
+  // deepl.go:60-65
+  deepl: (p) => (str(p.targetLang) ? undefined : 'missing targetLang in deepl provider config'),
+  // hunyuan.go:91-99
+  hunyuan: (p) =>
+    !str(p.hunyuanAuthId) && !str(p.hunyuanAuthKey)
+      ? undefined
+      : str(p.hunyuanAuthId).length !== 36 || str(p.hunyuanAuthKey).length !== 32 ? 'hunyuanAuthId / hunyuanAuthKey is illegal in config file' : undefined,
+  // minimax.go:41-50
+  minimax: (p) => (str(p.minimaxApiType) === 'pro' && !str(p.minimaxGroupId) ? 'missing minimaxGroupId in provider config when minimaxApiType is pro' : needsTokens(p)),
+  // ollama.go:18-26 (the port is read with gjson Uint(): a string of digits counts)
+  ollama: (p) => (!str(p.ollamaServerHost) ? 'missing ollamaServerHost in provider config' : !(Number(p.ollamaServerPort) > 0) ? 'missing ollamaServerPort in provider config' : undefined),
+  // vertex.go:61-98 (express mode = apiTokens; standard mode needs the OAuth fields)
+  vertex: (p) => {
+    if (needsTokens(p) === undefined) return p.vertexOpenAICompatible === true ? 'vertexOpenAICompatible is not compatible with Express Mode (apiTokens)' : undefined;
+    if (!str(p.vertexAuthKey)) return 'missing vertexAuthKey in vertex provider config';
+    if (!str(p.vertexRegion) || !str(p.vertexProjectId)) return 'missing vertexRegion or vertexProjectId in vertex provider config';
+    return str(p.vertexAuthServiceName) ? undefined : 'missing vertexAuthServiceName in vertex provider config';
+  },
+};
+
+/** provider.go Validate for one provider entry: undefined when the plugin accepts it. */
+export function providerConfigError(p) {
+  const protocol = str(p.protocol) || 'openai';
+  if (protocol !== 'openai' && protocol !== 'original') return 'invalid protocol in config';
+  const type = str(p.type);
+  if (!type) return 'missing type in provider config';
+  const validate = VALIDATE[type];
+  if (!validate) return `unknown provider type: ${type}`;
+  return validate(p);
+}
+
+/**
+ * Why the ai-proxy plugin failed to start, or undefined. Each match rule is parsed with its active provider
+ * (ai-proxy main.go:131-146 parseOverrideRuleConfig -> config/config.go:67-75 validates only the active
+ * provider); one failing rule fails the whole plugin config (wasm-go pkg/matcher/rule_matcher.go:250-268, no
+ * rule-level isolation for ai-proxy), and the plugin does not start (wasm-go pkg/wrapper/plugin_wrapper.go:
+ * 706-713). With `failStrategy: FAIL_OPEN` (Istio WasmPlugin FailStrategy: "bypass the plugin execution on
+ * plugin issues") requests then pass through without ai-proxy: no key injected, nothing rewritten.
+ */
+export function aiProxyStartError(plugin) {
+  const providers = Array.isArray(plugin?.spec?.defaultConfig?.providers) ? plugin.spec.defaultConfig.providers : [];
+  for (const rule of Array.isArray(plugin?.spec?.matchRules) ? plugin.spec.matchRules : []) {
+    const id = str(rule?.config?.activeProviderId);
+    const active = id ? providers.find((p) => str(p?.id) === id) : undefined;
+    if (!active) continue; // no active provider: nothing to validate (config.go:67-70)
+    const problem = providerConfigError(active);
+    if (problem) return `provider ${id}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** ai-proxy: the provider whose match rule names the service (none while the plugin failed to start). */
 export function providerFor(store, service) {
   const plugin = store.get('wasmplugins', 'ai-proxy.internal');
   if (!isWasmPluginOn(plugin)) return undefined;
+  if (aiProxyStartError(plugin)) return undefined;
   const rule = (plugin.spec?.matchRules ?? []).find(
     (r) => Array.isArray(r?.service) && r.service.includes(service) && r.configDisable !== true,
   );

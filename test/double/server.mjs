@@ -10,7 +10,8 @@
 //   - first start: image defaults copied into /data without overwriting (`cp -rn`), and a missing
 //     /data/.ai-gateway-configured marker is fatal (the real ai-gateway template would overwrite the AI files
 //     from env, which the double cannot do, and an installer that writes the files itself must set it);
-//   - /data/<kind>/*.yaml watched and hot-reloaded like the real file API server (./store.mjs);
+//   - /data/<kind>/*.yaml watched and hot-reloaded like the real file API server (./store.mjs), decoded with its
+//     YAML 1.1 rules and typed metadata (./yaml11.mjs);
 //   - the data path: model-router, Ingress header routing, McpBridge registries, ai-proxy tokens and the
 //     JSON access log (./dataplane.mjs);
 //   - component logs under /var/log/higress/, access log to /var/log/proxy/access.log when O11Y=on, else

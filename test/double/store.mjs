@@ -9,9 +9,14 @@
 // watcher ignores the latter, so a load triggered only by 'change' events whose content is byte-identical to
 // the loaded version is treated as an attribute change and dropped (limitation: an in-place rewrite with
 // identical bytes is not a reload here, it is one in the real gateway).
+// Files are decoded as the real apiserver decodes them (YAML 1.1, typed metadata): see ./yaml11.mjs. A changed
+// file that fails to decode sends no event, so the previous version stays (higress-standalone
+// src/apiserver/pkg/registry/file_rest.go:210-220); the double also logs an error line (the real one is silent).
+// Limitation: when listing (start-up, relist) the real apiserver fails the whole kind on one undecodable file
+// (file_rest.go:626-641); the double skips just that file.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { decodeResource } from './yaml11.mjs';
 
 export const QUIET_MS = 100;
 const MAX_EVENTS = 200;
@@ -124,9 +129,8 @@ export class Store {
 
   parse(kind, name, text) {
     try {
-      const obj = YAML.parse(text);
-      if (obj && typeof obj === 'object' && !Array.isArray(obj)) return obj;
-      throw new Error('not a YAML mapping');
+      // YAML 1.1 and typed-object rules of the real apiserver (./yaml11.mjs); a failure keeps the resource out.
+      return decodeResource(text, kind);
     } catch (err) {
       this.log(`error failed to parse ${kind} higress-system/${name}: ${String(err.message).split('\n')[0]}`);
       return undefined;

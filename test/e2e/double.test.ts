@@ -440,3 +440,104 @@ describe('gateway double on the real engine', () => {
     expect(logs).toContain('marker missing');
   });
 });
+
+// What the real apiserver, ai-proxy and registry watcher refuse, the double refuses too (contract 9.2, 9.3):
+// test/double/yaml11.mjs and the rules in test/double/dataplane.mjs, proven here through the container.
+describe('gateway double: what the real gateway rejects', () => {
+  let dataDir: string;
+  let ports: Ports;
+  let container: Docker.Container;
+
+  const apiserverLog = async () => (await dockerExec(container, ['cat', '/var/log/higress/apiserver.log'])).stdout;
+  const loadedVersion = async (key: string) => (await state(ports.http)).resources[key]?.metadata?.resourceVersion;
+  const ingressYaml = (name: string, destination: string, model: string, rv: string) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  annotations:
+    higress.io/destination: "${destination}"
+    higress.io/exact-match-header-x-higress-llm-model: ${model}
+  name: ${name}
+  namespace: higress-system
+  resourceVersion: "${rv}"
+spec:
+  ingressClassName: higress
+`;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'double-e2e-rejects-'));
+    tempDirs.push(dataDir);
+    await writeDataFolder(dataDir);
+    ports = await newPorts();
+    container = await runDouble(dataDir, ports);
+    await waitFor('the gateway HTTP port to answer', async () => (await fetchWithTimeout(`http://127.0.0.1:${ports.http}/`, {}, 2000)).status, {
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('decodes YAML 1.1: an Ingress whose annotation is a plain `on` is rejected; quoted, it routes', async () => {
+    const file = path.join(dataDir, 'ingresses', 'ai-route-yaml11.internal.yaml');
+    await atomicWrite(file, ingressYaml('ai-route-yaml11.internal', 'llm-ollama.internal.static:80', 'on', '1'));
+    await waitFor('the decode error in apiserver.log', async () => (await apiserverLog()).includes('error failed to parse ingresses higress-system/ai-route-yaml11.internal'));
+    expect(await apiserverLog()).toMatch(/ai-route-yaml11\.internal: json: cannot unmarshal boolean/);
+    expect((await state(ports.http)).resources['ingresses/ai-route-yaml11.internal']).toBeUndefined();
+    expect((await chat(ports.http, 'on')).status).toBe(404);
+
+    await atomicWrite(file, ingressYaml('ai-route-yaml11.internal', 'llm-ollama.internal.static:80', '"on"', '2'));
+    await waitFor('the quoted Ingress', async () => (await loadedVersion('ingresses/ai-route-yaml11.internal')) === '2');
+    expect((await chat(ports.http, 'on')).status).toBe(200);
+  });
+
+  it('decodes YAML 1.1: a plain `on` key is sent as `Bearer true`, a quoted one as `Bearer on`', async () => {
+    const file = path.join(dataDir, 'wasmplugins', 'ai-proxy.internal.yaml');
+    await atomicWrite(file, aiProxyYaml('tok-one', '2').replace('      - "tok-one"', '      - on'));
+    await waitFor('the plain key', async () => (await loadedVersion('wasmplugins/ai-proxy.internal')) === '2');
+    upstream.clear();
+    expect((await chat(ports.http, 'llama3')).status).toBe(200);
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer true');
+
+    await atomicWrite(file, aiProxyYaml('on', '3'));
+    await waitFor('the quoted key', async () => (await loadedVersion('wasmplugins/ai-proxy.internal')) === '3');
+    upstream.clear();
+    expect((await chat(ports.http, 'llama3')).status).toBe(200);
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer on');
+  });
+
+  it('an unknown provider type fails the whole ai-proxy config: FAIL_OPEN passes requests through without keys', async () => {
+    const file = path.join(dataDir, 'wasmplugins', 'ai-proxy.internal.yaml');
+    const broken = aiProxyYaml('tok-one', '4')
+      .replace('  defaultConfigDisable: false', '    - id: together\n      type: togetherai\n      apiTokens:\n      - "tg-key"\n  defaultConfigDisable: false')
+      .replace('  failStrategy:', '  - service:\n    - llm-together.internal.dns\n    configDisable: false\n    config:\n      activeProviderId: together\n  failStrategy:');
+    await atomicWrite(file, broken);
+    await waitFor('the broken config', async () => (await loadedVersion('wasmplugins/ai-proxy.internal')) === '4');
+    upstream.clear();
+    const res = await fetchWithTimeout(`http://127.0.0.1:${ports.http}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer the-client-own' },
+      body: JSON.stringify({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-double-provider')).toBeNull();
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer the-client-own');
+
+    await atomicWrite(file, broken.replace('type: togetherai', 'type: together-ai').replace('resourceVersion: "4"', 'resourceVersion: "5"'));
+    await waitFor('the fixed config', async () => (await loadedVersion('wasmplugins/ai-proxy.internal')) === '5');
+    upstream.clear();
+    expect((await chat(ports.http, 'llama3')).status).toBe(200);
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer tok-one');
+  });
+
+  it('a single-label dns domain gets no upstream (503)', async () => {
+    const bridgeFile = path.join(dataDir, 'mcpbridges', 'default.yaml');
+    const bridge = await readFile(bridgeFile, 'utf8');
+    const withSingleLabel = bridge
+      .replace('resourceVersion: "1"', 'resourceVersion: "2"')
+      .concat('  - name: llm-single.internal\n    type: dns\n    protocol: http\n    domain: ollama\n    port: 11434\n');
+    await atomicWrite(bridgeFile, withSingleLabel);
+    await waitFor('the new bridge', async () => (await loadedVersion('mcpbridges/default')) === '2');
+    await atomicWrite(path.join(dataDir, 'ingresses', 'ai-route-single.internal.yaml'), ingressYaml('ai-route-single.internal', 'llm-single.internal.dns:11434', '"single-model"', '1'));
+    await waitFor('the route', async () => (await loadedVersion('ingresses/ai-route-single.internal')) === '1');
+    const res = await chat(ports.http, 'single-model');
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain('no healthy upstream');
+  });
+});

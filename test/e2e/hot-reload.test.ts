@@ -88,6 +88,21 @@ describe('hot reload on a live gateway', () => {
     expect(test).toMatchObject({ model: 'llama-thinker', ruleId: 0 });
   });
 
+  test('YAML 1.1 specials stay strings: a key `on` for model `y` reaches the server as `Bearer on`', async () => {
+    const hostIp = await hostAddressForContainers(bed);
+    const res = await cli(['config', 'add', '--provider', 'openai-compatible', '--openai-compatible-url', `http://${hostIp}:${upstream.port}/v1`, '--key', 'on', '--models', 'y']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/Hot-reloaded in \d+ ms/);
+    expect(readFileSync(join(data, 'wasmplugins/ai-proxy.internal.yaml'), 'utf8')).toMatch(/- "on"/);
+    const reply = await chat('y');
+    expect(reply.status).toBe(200);
+    expect(reply.upstream?.headers.authorization).toBe('Bearer on');
+    expect(reply.upstream?.headers['x-higress-llm-model']).toBe('y');
+    const removed = await cli(['config', 'remove', '--provider', 'openai-compatible']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect((await chat('y')).status).toBe(404);
+  });
+
   test('config remove makes the provider\'s models unroutable', async () => {
     const res = await cli(['config', 'remove', '--provider', 'ollama']);
     expect(res.exitCode, res.stderr).toBe(0);

@@ -13,6 +13,8 @@ interface GoldenCase {
   /** Our intended differences from upstream (golden/README.md), applied to the golden provider entries. */
   fixProvider?: Record<string, (entry: any) => any>;
   fixRegistry?: Record<string, (registry: any) => any>;
+  /** Intended differences in an ingress or ai-route file, by path. */
+  fixFile?: Record<string, (doc: any) => any>;
 }
 
 const cases: GoldenCase[] = [
@@ -57,7 +59,7 @@ const cases: GoldenCase[] = [
       '--deepl-key', 'dl-0008', '--deepl-target-lang', 'ZH',
       '--spark-key', 'key0008:secret0008',
       '--hunyuan-auth-id', HUNYUAN_ID, '--hunyuan-auth-key', HUNYUAN_KEY,
-      '--minimax-key', 'mm-0008', '--minimax-group-id', 'grp-0008', '--minimax-models', 'abab-*,MiniMax-*',
+      '--minimax-key', 'mm-0008', '--minimax-group-id', 'grp-0008', '--minimax-api-type', 'pro', '--minimax-models', 'abab-*,MiniMax-*',
       '--claude-code-key', 'sk-ant-oat-0008',
     ],
     configured: ['azure', 'bedrock', 'vertex', 'ollama', 'dify', 'cloudflare', 'deepl', 'spark', 'hunyuan', 'minimax', 'claude'],
@@ -66,6 +68,23 @@ const cases: GoldenCase[] = [
       dify: (e) => ({ ...e, difyApiUrl: 'https://dify.example.com/v1' }),
       // The plugin checks hunyuan's lengths (36/32); upstream's sample values are too short to pass.
       hunyuan: (e) => ({ ...e, hunyuanAuthId: HUNYUAN_ID, hunyuanAuthKey: HUNYUAN_KEY }),
+      // minimax.go:92,112: the group id only takes effect with the Pro API.
+      minimax: (e) => ({ ...e, minimaxApiType: 'pro' }),
+    },
+    // vertex.go:181-183: express mode (an API key) sends Host aiplatform.googleapis.com, whatever the region.
+    fixRegistry: { vertex: (r) => ({ ...r, domain: 'aiplatform.googleapis.com' }) },
+    // deepl.go:161-168: the plugin accepts only the models Free and Pro; a Pro key (no :fx) serves Pro.
+    fixFile: {
+      'ingresses/ai-route-deepl.internal.yaml': (doc) => {
+        const annotations = { ...doc.metadata.annotations };
+        delete annotations['higress.io/regex-match-header-x-higress-llm-model'];
+        annotations['higress.io/prefix-match-header-x-higress-llm-model'] = 'Pro';
+        return { ...doc, metadata: { ...doc.metadata, annotations } };
+      },
+      'configmaps/ai-route-deepl.yaml': (doc) => {
+        const data = JSON.parse(doc.data.data);
+        return { ...doc, data: { data: JSON.stringify({ ...data, modelPredicates: [{ matchType: 'PRE', matchValue: 'Pro' }] }) } };
+      },
     },
   },
 ];
@@ -127,7 +146,8 @@ const withoutVersion = (doc: any) => {
   return copy;
 };
 
-describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider = {}, fixRegistry = {} }) => {
+describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider = {}, fixRegistry = {}, fixFile = {} }) => {
+  const goldenDoc = (path: string) => (fixFile[path] ?? ((doc: any) => doc))(readGolden(name, path));
   test('ai-proxy has exactly the configured providers, equal to upstream', async () => {
     const ours = (await render(args)).get('wasmplugins/ai-proxy.internal.yaml') as any;
     const golden = readGolden(name, 'wasmplugins/ai-proxy.internal.yaml');
@@ -162,7 +182,7 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     // Each provider's own Ingress: upstream's, with the prefix match and the recorded list instead of the model match.
     for (const id of configured) {
       const path = `ingresses/ai-route-${id}.internal.yaml`;
-      const theirs = withoutVersion(readGolden(name, path));
+      const theirs = withoutVersion(goldenDoc(path));
       const names = entryNames(id);
       const annotations = Object.fromEntries(Object.entries(theirs.metadata.annotations).filter(([k]) => !k.includes('-match-header-')));
       if (names.length === 1) annotations['higress.io/prefix-match-header-x-higress-llm-model'] = `${id}/`;
@@ -177,7 +197,7 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     const taken = new Set<string>();
     let fallback: string | undefined;
     for (const id of order) {
-      for (const pattern of upstreamList(readGolden(name, `ingresses/ai-route-${id}.internal.yaml`))) {
+      for (const pattern of upstreamList(goldenDoc(`ingresses/ai-route-${id}.internal.yaml`))) {
         if (pattern === '*') fallback ??= id;
         else if (!taken.has(pattern)) expected.push(`${id} ${intendedMatch(pattern).join(' ')}`);
         taken.add(pattern);
@@ -190,7 +210,7 @@ describe.each(cases)('golden case $name', ({ name, args, configured, fixProvider
     expect(ours.has('ingresses/model-3-fallback.internal.yaml')).toBe(fallback !== undefined);
     for (const path of patternPaths) {
       const mine = withoutVersion(ours.get(path));
-      const template = withoutVersion(readGolden(name, `ingresses/ai-route-${provider(mine)}.internal.yaml`));
+      const template = withoutVersion(goldenDoc(`ingresses/ai-route-${provider(mine)}.internal.yaml`));
       const rest = (doc: any) => ({ ...doc, metadata: { ...doc.metadata, name: undefined, annotations: undefined } });
       expect(rest(mine), path).toEqual(rest(template));
     }

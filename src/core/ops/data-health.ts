@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
 import { SETTINGS_FILE } from '../settings.js';
@@ -48,8 +49,13 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
         broken.push(`${rel} (unreadable)`);
         continue;
       }
-      const doc = parseDocument(text);
+      const doc = parseDocument(text, YAML11_PARSE_OPTIONS);
+      const value = doc.errors.length > 0 ? undefined : doc.toJS();
+      const untyped = nonStringMetadata(value);
+      const notJson = nonJsonNumber(value);
       if (doc.errors.length > 0) broken.push(`${rel}: ${doc.errors[0]!.message.split('\n')[0]}`);
+      else if (untyped) broken.push(`${rel}: ${untyped} is not a string under YAML 1.1; quote it`);
+      else if (notJson) broken.push(`${rel}: ${notJson} is .inf or .nan, which the gateway cannot turn into JSON; quote it`);
       else docs.set(rel, doc.toJS());
     }
   }
@@ -84,6 +90,26 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
 
   findings.push(...consistency(docs));
   return findings;
+}
+
+/** Labels and annotations are map[string]string: one unquoted `true`, `on` or `0777` fails the whole resource's decode. */
+function nonStringMetadata(value: unknown): string | undefined {
+  const metadata = isRecord(value) && isRecord(value.metadata) ? value.metadata : undefined;
+  for (const field of ['labels', 'annotations'] as const) {
+    const map = metadata?.[field];
+    if (!isRecord(map)) continue;
+    const key = Object.keys(map).find((k) => typeof map[k] !== 'string');
+    if (key !== undefined) return `${field.slice(0, -1)} ${key}`;
+  }
+  return undefined;
+}
+
+/** The apiserver converts each file to JSON (sigs.k8s.io/yaml YAMLToJSON): an infinite or NaN number fails it. */
+function nonJsonNumber(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || 'the document';
+  if (Array.isArray(value)) return value.map((v, i) => nonJsonNumber(v, `${path}[${i}]`)).find(Boolean);
+  if (isRecord(value)) return Object.entries(value).map(([k, v]) => nonJsonNumber(v, path ? `${path}.${k}` : k)).find(Boolean);
+  return undefined;
 }
 
 /** Each ai-proxy provider has a match rule, a registry and an ingress, and nothing points at a missing provider. */

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -202,6 +202,23 @@ describe('data folder health', () => {
     expect(findings.find((f) => f.check === 'temp files')).toMatchObject({ status: 'warn', fix: `rm ${stale}` });
     // The unparsable ingress cannot count as the provider's route.
     expect(findings.find((f) => f.check === 'providers' && f.status === 'fail')!.message).toContain('provider openai has no ingress');
+  });
+
+  test('an annotation the gateway decodes as a boolean (YAML 1.1) fails like broken YAML', async () => {
+    const dir = join(tempDir(), 'data');
+    await renderDataFolder(dir, ['--openai-key', 'sk-test-1234567890']);
+    const path = join(dir, 'ingresses', 'ai-route-openai.internal.yaml');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('higress.io/ignore-path-case: "false"', 'higress.io/ignore-path-case: off'));
+    const findings = await checkDataFolder(dir);
+    expect(findings.find((f) => f.check === 'resource files')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('ingresses/ai-route-openai.internal.yaml: annotation higress.io/ignore-path-case is not a string under YAML 1.1'),
+    });
+    const proxy = join(dir, 'wasmplugins', 'ai-proxy.internal.yaml');
+    writeFileSync(proxy, readFileSync(proxy, 'utf8').replace('priority: 100', 'priority: .inf'));
+    expect((await checkDataFolder(dir)).find((f) => f.check === 'resource files')!.message).toContain(
+      'wasmplugins/ai-proxy.internal.yaml: spec.priority is .inf or .nan',
+    );
   });
 
   test("upstream's folder: placeholder providers warn", async () => {

@@ -304,16 +304,19 @@ describe('setup wizard flows', () => {
     expect(planOf(options).providers[0]).toMatchObject({ tokens: ['oauth-token-0123456789'], extras: { claudeVersion: '2023-06-01', claudeCodeMode: true } });
   });
 
-  it('requires the Vertex key file to exist (standard mode) and passes its path on', async () => {
+  it('requires the Vertex key file to exist and hold the fields the plugin signs with (standard mode)', async () => {
     const dir = tempDir();
     const keyFile = join(dir, 'sa.json');
-    writeFileSync(keyFile, JSON.stringify({ type: 'service_account', project_id: 'p' }));
+    const key = { type: 'service_account', project_id: 'p', client_email: 'sa@p.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n', token_uri: 'https://oauth2.googleapis.com/token' };
+    writeFileSync(keyFile, JSON.stringify(key));
+    const partialFile = join(dir, 'partial.json');
+    writeFileSync(partialFile, JSON.stringify({ type: 'service_account', project_id: 'p' }));
     const t = new FakeTerminal();
     const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
     await pick(t, 'vertex', 'Google Vertex AI');
     await t.waitFor('How does Google Vertex AI authenticate?');
     t.type(KEY.down);
-    await t.waitFor(/[❯>] standard mode: Service-account JSON key file \+ Auth service name/);
+    await t.waitFor(/[❯>] standard mode: Service-account JSON key file/);
     t.answer();
     await t.waitFor('Google Cloud project id');
     t.answer('my-project');
@@ -324,8 +327,11 @@ describe('setup wizard flows', () => {
     await t.waitFor('> Service-account JSON key file (standard mode):');
     await t.waitFor('does not exist');
     t.type(KEY.clearLine);
+    t.answer(partialFile);
+    await t.waitFor('is missing client_email');
+    t.type(KEY.clearLine);
     t.answer(keyFile);
-    await t.waitFor('Auth service name (standard mode)');
+    await t.waitFor('OAuth registry name');
     t.answer('vertex-auth');
     await t.waitFor('model patterns');
     t.answer();
@@ -334,7 +340,24 @@ describe('setup wizard flows', () => {
     await noRoutingAndConfirm(t);
     const options = await result;
     expect(options).toMatchObject({ vertexProjectId: 'my-project', vertexRegion: 'us-central1', vertexAuthKeyFile: keyFile, vertexAuthServiceName: 'vertex-auth' });
-    expect(planOf(options).providers[0]!.extras.vertexAuthKey).toBe('{"type":"service_account","project_id":"p"}');
+    expect(JSON.parse(String(planOf(options).providers[0]!.extras.vertexAuthKey))).toEqual(key);
+  });
+
+  it('offers the DeepL model of the key\'s plan (Free for a key ending in :fx)', async () => {
+    const t = new FakeTerminal();
+    const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
+    await pick(t, 'deepl', 'DeepL');
+    await t.waitFor('DeepL API key');
+    t.answer('0123456789abcdef:fx');
+    await t.waitFor('Target language');
+    t.answer('DE');
+    await t.waitFor(/DeepL model patterns.*\(Free\)/);
+    t.answer();
+    await done(t);
+    await defaultPorts(t);
+    await noRoutingAndConfirm(t);
+    const options = await result;
+    expect(planOf(options).providers[0]).toMatchObject({ id: 'deepl', models: 'Free', extras: { targetLang: 'DE' } });
   });
 
   it('re-asks the whole provider when a rule across its fields fails (Dify Workflow)', async () => {
