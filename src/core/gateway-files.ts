@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { OperationalError } from './errors.js';
 import { endpointOf, PROVIDERS, providerById, type Extras, type Provider } from './catalog.js';
 import { headerMatch, modelPredicates, type HeaderMatch } from './model-patterns.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
@@ -80,11 +81,24 @@ interface OwnedFile {
 
 /** The parser for reading: YAML 1.2 core schema, like the `yaml` package (no timestamps). */
 function parsePlain(text: string, path: string): unknown {
+  let value: unknown;
   try {
-    return loadYaml(text, { schema: CORE_SCHEMA, filename: path });
+    value = loadYaml(text, { schema: CORE_SCHEMA, filename: path });
   } catch (error) {
-    throw new Error(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    const { reason, mark } = error as { reason?: string; mark?: { line: number } };
+    const where = mark ? ` line ${mark.line + 1}` : '';
+    throw new OperationalError(`${path}${where} in the data folder is not valid YAML: ${reason ?? (error as Error).message.split('\n')[0]}`, {
+      hint: 'fix the file by hand, or restore it from a backup',
+      cause: error,
+    });
   }
+  // A resource is a mapping; anything else would fail later with an editing library's message, not ours.
+  if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new OperationalError(`${path} in the data folder is damaged: it holds a ${Array.isArray(value) ? 'list' : typeof value}, not a resource`, {
+      hint: 'fix the file by hand, or restore it from a backup',
+    });
+  }
+  return value;
 }
 
 function at(value: unknown, keys: string[]): unknown {
