@@ -99,7 +99,7 @@ function readKeyFile(path: string): Map<string, string> {
     throw new UsageError(`--env-file ${path} cannot be read: ${(err as Error).message}`);
   }
   if ((mode & 0o077) !== 0) {
-    throw new UsageError(`--env-file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); it holds keys`, { hint: `chmod 600 ${path}` });
+    throw new UsageError(`--env-file ${path} can be read or changed by others (mode ${(mode & 0o777).toString(8)}); it holds keys`, { hint: `chmod 600 ${path}` });
   }
   return parseEnvFile(readFileSync(path, 'utf8'));
 }
