@@ -99,10 +99,10 @@ const startCases: Omit<Case, 'exit'>[] = [
   { name: '--openai-models with a control character', args: (c) => ['--openai-key', 'sk-x', '--openai-models', 'gpt-\u0002*', ...d(c)], message: /--openai-models contains U\+0002/ },
   { name: '--openai-key empty', args: (c) => ['--openai-key', ',', ...d(c)], message: /--openai-key is empty/ },
   { name: '--env-file readable by others', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o644), message: /--env-file .* can be read or changed by others \(mode 644\).*chmod 600/ },
-  { name: '--env-file readable by the group', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o640), message: /is readable by others \(mode 640\)/ },
+  { name: '--env-file readable by the group', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o640), message: /can be read or changed by others \(mode 640\)/ },
   // (A missing --env-file is reported by Node 20 itself, which wrongly parses --env-file after the script name.)
-  { name: '--env-file readable by the world only', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o604), message: /is readable by others \(mode 604\)/ },
-  { name: '--env-file writable by the group', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o620), message: /is readable by others \(mode 620\)/ },
+  { name: '--env-file readable by the world only', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o604), message: /can be read or changed by others \(mode 604\)/ },
+  { name: '--env-file writable by the group', args: (c) => ['--env-file', join(c.root, 'keys.env'), ...d(c)], setup: envFile(0o620), message: /can be read or changed by others \(mode 620\)/ },
   { name: '--keys-from-env with a control character in a key', args: (c) => ['--keys-from-env', ...d(c)], env: () => ({ DEEPSEEK_API_KEY: 'sk-\u0007bell' }), message: /--deepseek-key contains a control character/ },
   { name: '--auto-routing without a default model', args: (c) => ['--auto-routing', ...d(c)], message: /--auto-routing needs --auto-routing-default-model/ },
   { name: '--azure-key without the service URL', args: (c) => ['--azure-key', 'k', ...d(c)], message: /azure-service-url/ },
