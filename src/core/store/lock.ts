@@ -31,11 +31,15 @@ export function lockPath(folder: string): string {
 
 /** Creates the data folder (0700) if needed and returns its real path, the key of its lock. */
 export async function openDataFolder(dataFolder: string): Promise<string> {
-  try {
-    await mkdir(dataFolder, { recursive: true, mode: 0o700 });
-    return await realpath(dataFolder);
-  } catch (err) {
-    throw new OperationalError(`could not open the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dataFolder, { recursive: true, mode: 0o700 });
+      return await realpath(dataFolder);
+    } catch (err) {
+      // Another command may have just removed the empty folder it had created (see editGateway): again.
+      if (errorCode(err) === 'ENOENT' && attempt < 3) continue;
+      throw new OperationalError(`could not open the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
+    }
   }
 }
 
