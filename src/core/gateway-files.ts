@@ -92,14 +92,31 @@ function parsePlain(text: string, path: string): unknown {
       cause: error,
     });
   }
-  // A resource is a mapping; anything else would fail later with an editing library's message, not ours.
-  if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
-    throw new OperationalError(`${path} in the data folder is damaged: it holds a ${Array.isArray(value) ? 'list' : typeof value}, not a resource`, {
-      hint: 'fix the file by hand, or restore it from a backup',
-    });
+  // A resource of an unexpected shape would fail later with an editing library's message, not ours.
+  const damaged = (what: string) =>
+    new OperationalError(`${path} in the data folder is damaged: ${what}`, { hint: 'fix the file by hand, or restore it from a backup' });
+  const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'empty' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
+  if (value === undefined || value === null) return value;
+  if (kindOf(value) !== 'a mapping') throw damaged(`it holds ${kindOf(value)}, not a resource`);
+  for (const [field, want] of SHAPES) {
+    const node = at(value, field.split('.'));
+    if (node === undefined || node === null) continue;
+    if (kindOf(node) !== want) throw damaged(`${field} is ${kindOf(node)}, not ${want}`);
+    if (want === 'a list' && (node as unknown[]).some((item) => kindOf(item) !== 'a mapping')) throw damaged(`an item of ${field} is not a mapping`);
   }
   return value;
 }
+
+/** Fields our edits descend into, with the shape they must have. */
+const SHAPES: [string, 'a mapping' | 'a list'][] = [
+  ['metadata', 'a mapping'],
+  ['spec', 'a mapping'],
+  ['data', 'a mapping'],
+  ['spec.defaultConfig', 'a mapping'],
+  ['spec.defaultConfig.providers', 'a list'],
+  ['spec.matchRules', 'a list'],
+  ['spec.registries', 'a list'],
+];
 
 function at(value: unknown, keys: string[]): unknown {
   let node = value;
