@@ -36,5 +36,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// 128 + the signal's number, as a shell reports a command ended by it. A commit in progress delays them (store/exit-guard).
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+process.on('SIGHUP', () => process.exit(129));
 main(process.argv).then((code) => process.exit(code));

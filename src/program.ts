@@ -36,7 +36,11 @@ export async function buildProgram(args: string[]): Promise<Command> {
     .description('Deploy and run the Higress AI Gateway on this machine and manage its LLM providers and routing.')
     .version(CLI_VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', async (_program, action) => {
+      const { checkOptionValues } = await import('./core/input-guard.js');
+      checkOptionValues(action.opts());
+    });
   const selected = selectedCommand(args);
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     if (name === selected) (await COMMANDS[name]())(program);

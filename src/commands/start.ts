@@ -13,6 +13,7 @@ export function defineStartOptions(command: Command): Command {
     .option('--https-port <port>', 'gateway HTTPS port (default 8443)')
     .option('--console-port <port>', 'console port (default 8001)')
     .option('--bind-address <ip>', 'address the ports are published on (default 127.0.0.1)')
+    .option('--allow-open', 'allow a --bind-address beyond this machine (anyone reaching it can spend your keys)')
     .option('--container-name <name>', 'container name (default higress-ai-gateway)')
     .option('--image-repo <repo>', 'image repository (default: the mirror nearest your timezone)')
     .option('--image-tag <tag>', 'image tag (default latest)')
@@ -23,6 +24,8 @@ export function defineStartOptions(command: Command): Command {
     .option('--auto-routing-default-model <model>', 'model used by higress/auto when no rule matches')
     .option('--reconfigure', 'run the setup wizard even if a deployment exists')
     .option('--recreate', 'recreate the container (same data folder) when image, tag, ports or bind address changed')
+    .option('--keys-from-env', 'take each provider key from its environment variable (OPENAI_API_KEY, DEEPSEEK_API_KEY, …)')
+    .option('--env-file <path>', 'take provider keys from a 0600 file of NAME_API_KEY=key lines')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print the result as JSON');
   return addStartProviderFlags(command);
@@ -35,6 +38,8 @@ export function registerStart(program: Command): void {
     `
 Examples:
   $ get-ai-gateway start --non-interactive --openai-key sk-...
+  $ OPENAI_API_KEY=sk-... get-ai-gateway start --non-interactive --keys-from-env
+  $ get-ai-gateway start --non-interactive --env-file ./keys.env
   $ get-ai-gateway start --dashscope-key sk-... --deepseek-key sk-... --auto-routing --auto-routing-default-model qwen-turbo
   $ get-ai-gateway start --azure-key KEY --azure-service-url "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01"
   $ get-ai-gateway start --ollama-host 192.168.1.50 --ollama-port 11434 --dry-run`,
@@ -42,12 +47,19 @@ Examples:
   command.action(async (given: Record<string, unknown>) => {
     const out = createOutput({ json: Boolean(given.json) });
     const { detectTimezone } = await import('../core/mirror.js');
-    const { planStart } = await import('../core/start-plan.js');
+    const { planStart, resolveDataFolder, withKeysFromSources } = await import('../core/start-plan.js');
+    const { repairBeforeRead } = await import('../core/gateway-read.js');
     const timezone = await detectTimezone();
+    const withKeys = withKeysFromSources(given, process.env);
+    const { checkDataFolder } = await import('../core/data-folder-guard.js');
+    const dataFolder = resolveDataFolder(given.dataFolder as string | undefined);
+    if (checkDataFolder(dataFolder) !== 'absent') await repairBeforeRead(dataFolder);
     // At a terminal, the wizard completes the options; otherwise they are used as given.
     const { runWizardIfNeeded } = await import('../wizard/index.js');
-    const options = await runWizardIfNeeded(given, { env: process.env, timezone });
+    const options = await runWizardIfNeeded(withKeys, { env: process.env, timezone });
+    // The same validation for --dry-run and the real run: planStart refuses what the run would refuse.
     const plan = planStart({ options, env: process.env, timezone });
+    if (plan.exposureWarning) out.warn(plan.exposureWarning);
     if (options.dryRun) {
       const { printPlan } = await import('../ui/plan.js');
       await printPlan(plan, out);

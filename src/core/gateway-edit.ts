@@ -3,13 +3,15 @@
  * protocol, then confirm the gateway reloaded. Every command that changes files goes through `editGateway`.
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkDataFolder, holdsNothingButOurLock, OUR_MARKER, removeCreatedFolders } from './data-folder-guard.js';
 import { OperationalError, UsageError } from './errors.js';
 import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
 import { listDataDir } from './gateway-read.js';
 import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
+import { errorMessage } from './store/paths.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
 
 export type WriteMode = 'auto' | 'host' | 'container';
@@ -24,6 +26,8 @@ export interface EditContext {
 export interface ReloadReport {
   /** No running container: the files are read when it starts. */
   running: boolean;
+  /** False when no Docker engine answered: `running` is then unknown. */
+  engine?: boolean;
   confirmed: boolean;
   ms?: number;
 }
@@ -44,17 +48,24 @@ const RELOAD_WAIT_MS = 2000;
 
 /** The line every changing command ends with. */
 export function describeReload(reload: ReloadReport): string {
+  if (reload.engine === false) return 'No Docker engine answered, so the reload is not confirmed: a running gateway picks the change up from its files, a stopped one when it starts.';
   if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
   if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
   return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s (it usually follows: see get-ai-gateway logs --component apiserver).`;
 }
 
+/**
+ * `takeOver` (start): an upstream-made folder gets our marker, so it counts as ours from then on (purge).
+ * A folder this call created is removed again when the change fails, but only if no other command wrote
+ * into it meanwhile (decided under the lock); a lock timeout removes nothing.
+ */
 export async function editGateway<T>(
   deployment: Deployment,
   mutate: (ctx: EditContext) => Promise<T> | T,
-  opts: { writeMode?: WriteMode } = {},
+  opts: { writeMode?: WriteMode; takeOver?: boolean } = {},
 ): Promise<EditResult<T>> {
   const { dataFolder } = deployment;
+  checkDataFolder(dataFolder);
   const gatewayHere = existsSync(join(dataFolder, MARKER_FILE)) || existsSync(join(dataFolder, FILES.aiProxy));
   // Only `start` creates a gateway in the default place; other edits there need one to exist.
   if (deployment.source === 'default' && !gatewayHere) {
@@ -62,30 +73,42 @@ export async function editGateway<T>(
       hint: 'run get-ai-gateway start first, or name the folder with --data-folder or the container with --container-name',
     });
   }
-  const folderExisted = existsSync(dataFolder);
+  const created = await mkdir(dataFolder, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw new OperationalError(`could not create the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
+  });
   // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
-  const [live] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
+  const [found] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
+  const live = found === 'no-engine' ? undefined : found;
   const startedAt = Date.now();
+  let removable = false;
   const outcome = await withDataFolderLock(dataFolder, async () => {
-    const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
-    const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
-    const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
-    const before = JSON.stringify(settings);
-    const alsoWrite: FileChange[] = [];
-    const result = await mutate({ files, settings, alsoWrite });
-    await files.syncRoutes();
-    const changes: FileChange[] = [...files.changes(), ...alsoWrite];
-    if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
-    const mark = changes.length > 0 ? await live?.logMark() : undefined;
-    await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
-    return { result, changes, mark };
+    try {
+      const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
+      const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
+      const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
+      const before = JSON.stringify(settings);
+      const alsoWrite: FileChange[] = [];
+      const result = await mutate({ files, settings, alsoWrite });
+      await files.syncRoutes();
+      const changes: FileChange[] = [...files.changes(), ...alsoWrite];
+      if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
+      // The marker also keeps the image's template from overwriting our files when the container first starts.
+      const marker = await readDataFile(dataFolder, MARKER_FILE);
+      if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
+      const mark = changes.length > 0 ? await live?.logMark() : undefined;
+      await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
+      return { result, changes, mark };
+    } catch (error) {
+      // Bad input changes nothing: not even a folder this call had to create for its lock.
+      removable = created !== undefined && (await holdsNothingButOurLock(dataFolder).catch(() => false));
+      throw error;
+    }
   }).catch(async (error: unknown) => {
-    // Bad input changes nothing: not even a folder this call had to create for its lock.
-    if (!folderExisted) await rm(dataFolder, { recursive: true, force: true });
+    if (removable) await removeCreatedFolders(dataFolder, created!);
     throw error;
   });
   const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
-  let reload: ReloadReport = { running: Boolean(live), confirmed: false };
+  let reload: ReloadReport = { running: Boolean(live), confirmed: false, ...(found === 'no-engine' ? { engine: false } : {}) };
   if (live && changedResources.length > 0) {
     const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
     reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined };
@@ -100,7 +123,7 @@ interface LiveContainer {
 }
 
 /** The running container of this deployment, if any; loads the Docker layer only when there is an engine. */
-async function liveContainer(deployment: Deployment, writeMode: WriteMode): Promise<LiveContainer | undefined> {
+async function liveContainer(deployment: Deployment, writeMode: WriteMode): Promise<LiveContainer | 'no-engine' | undefined> {
   const { openLiveContainer } = await import('../docker/live-container.js');
   return openLiveContainer(deployment, writeMode);
 }

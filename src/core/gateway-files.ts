@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { OperationalError } from './errors.js';
 import { endpointOf, isIPv4, PROVIDERS, providerById, type Endpoint, type ExtraRegistry, type Extras, type Provider } from './catalog.js';
 import { legacyGlobs, type HeaderMatch } from './model-patterns.js';
 import {
@@ -106,12 +107,42 @@ interface OwnedFile {
 
 /** The parser for reading: YAML 1.1 scalars as the gateway's apiserver resolves them (./yaml11.ts). */
 function parsePlain(text: string, path: string): unknown {
+  let value: unknown;
   try {
-    return loadYaml(text, { schema: YAML11_READ_SCHEMA, filename: path });
+    value = loadYaml(text, { schema: YAML11_READ_SCHEMA, filename: path });
   } catch (error) {
-    throw new Error(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    const { reason, mark } = error as { reason?: string; mark?: { line: number } };
+    const where = mark ? ` line ${mark.line + 1}` : '';
+    throw new OperationalError(`${path}${where} in the data folder is not valid YAML: ${reason ?? (error as Error).message.split('\n')[0]}`, {
+      hint: 'fix the file by hand, or restore it from a backup',
+      cause: error,
+    });
   }
+  // A resource of an unexpected shape would fail later with an editing library's message, not ours.
+  const damaged = (what: string) =>
+    new OperationalError(`${path} in the data folder is damaged: ${what}`, { hint: 'fix the file by hand, or restore it from a backup' });
+  const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'empty' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
+  if (value === undefined || value === null) return value;
+  if (kindOf(value) !== 'a mapping') throw damaged(`it holds ${kindOf(value)}, not a resource`);
+  for (const [field, want] of SHAPES) {
+    const node = at(value, field.split('.'));
+    if (node === undefined || node === null) continue;
+    if (kindOf(node) !== want) throw damaged(`${field} is ${kindOf(node)}, not ${want}`);
+    if (want === 'a list' && (node as unknown[]).some((item) => kindOf(item) !== 'a mapping')) throw damaged(`an item of ${field} is not a mapping`);
+  }
+  return value;
 }
+
+/** Fields our edits descend into, with the shape they must have. */
+const SHAPES: [string, 'a mapping' | 'a list'][] = [
+  ['metadata', 'a mapping'],
+  ['spec', 'a mapping'],
+  ['data', 'a mapping'],
+  ['spec.defaultConfig', 'a mapping'],
+  ['spec.defaultConfig.providers', 'a list'],
+  ['spec.matchRules', 'a list'],
+  ['spec.registries', 'a list'],
+];
 
 function at(value: unknown, keys: string[]): unknown {
   let node = value;

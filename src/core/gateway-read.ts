@@ -1,9 +1,11 @@
 /** Reading the gateway files without the write protocol: what listings need, and nothing heavier. */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment } from './deployment.js';
 import { OperationalError } from './errors.js';
 import { GatewayFiles } from './gateway-files.js';
+import { journalPath } from './store/paths.js';
 
 async function readIfPresent(path: string): Promise<string | null> {
   try {
@@ -23,6 +25,14 @@ export function listDataDir(dataFolder: string): (dir: string) => Promise<string
     });
 }
 
-export function loadFiles(deployment: Pick<Deployment, 'dataFolder'>): Promise<GatewayFiles> {
+/** A change a crashed command left half-done is repaired (under the lock) before anything is read. */
+export async function repairBeforeRead(dataFolder: string): Promise<void> {
+  if (!existsSync(journalPath(dataFolder))) return;
+  const { repairIfInterrupted } = await import('./store/index.js');
+  await repairIfInterrupted(dataFolder);
+}
+
+export async function loadFiles(deployment: Pick<Deployment, 'dataFolder'>): Promise<GatewayFiles> {
+  await repairBeforeRead(deployment.dataFolder);
   return GatewayFiles.load((rel) => readIfPresent(join(deployment.dataFolder, rel)), { list: listDataDir(deployment.dataFolder) });
 }

@@ -1,6 +1,6 @@
 /** `start`, `stop` and `delete`: the gateway container's life, driven through the Docker Engine API. */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import {
@@ -25,14 +25,13 @@ import {
 } from '../docker/index.js';
 import type { Output } from '../ui/output.js';
 import { CLI_VERSION } from '../version.js';
-import { DEFAULT_SETTINGS } from './settings.js';
+import { DEFAULT_SETTINGS, SETTINGS_FILE } from './settings.js';
+import { commitChanges, readDataFile } from './store/index.js';
 import { OperationalError, UsageError } from './errors.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
-import { MARKER_FILE, type GatewayFiles } from './gateway-files.js';
+import type { GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
 import { buildWelcome, printWelcome } from '../ui/welcome.js';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 
 /** What `start` changed in the files, for "say what changed". */
 function describeChanges(plan: StartPlan, changed: string[]): string[] {
@@ -46,22 +45,19 @@ function describeChanges(plan: StartPlan, changed: string[]): string[] {
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
     { dataFolder: plan.dataFolder, containerName, source: 'start' },
-    async ({ files, settings, alsoWrite }) => {
+    async ({ files, settings }) => {
       await applyPlanToFiles(files, plan);
       Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
-      if (!existsSync(join(plan.dataFolder, MARKER_FILE))) alsoWrite.push({ path: MARKER_FILE, content: 'configured by get-ai-gateway\n' });
       return files;
     },
+    { takeOver: true },
   );
 }
 
 export async function runStart(plan: StartPlan, options: Record<string, unknown>, out: Output): Promise<void> {
   out.note(`Timezone: ${plan.timezone.timezone ?? 'unknown'} (from ${plan.timezone.source})`);
   out.note(`Image:    ${plan.image.ref} (${plan.image.reason})`);
-  if (!LOOPBACK.test(plan.bindAddress)) {
-    out.warn(`ports are published on ${plan.bindAddress}, not only this machine: the console has an admin login, protect it.`);
-  }
-  const timeoutMs = parseTimeout(options.timeout);
+  const { timeoutMs } = plan;
   const { docker } = await connectEngine();
   const existing = await findContainer(docker, plan.containerName);
 
@@ -105,12 +101,6 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
   await createFresh(docker, plan, timeoutMs, out, 'created');
 }
 
-function parseTimeout(value: unknown): number {
-  const seconds = Number(value ?? 120);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds (got "${value}")`);
-  return seconds * 1000;
-}
-
 /** Settings that only a new container can change. */
 function containerDrift(existing: ContainerSummary, plan: StartPlan): string[] {
   const drift: string[] = [];
@@ -142,23 +132,45 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
       hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
     });
   }
+  // What a failed start puts back: the settings it remembered (ports, bind address) must not outlive it.
+  const settingsBefore = await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => null);
   // The files and the marker exist before the container first starts: the image's template must not run.
   await applyPlan(plan, plan.containerName);
-  await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
+  let id: string | undefined;
+  try {
+    await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
+    const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
+    const candidates = [plan.image.ref, ...plan.image.fallbackRepos.map((r) => `${r}:${plan.image.tag}`)];
+    const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter });
+    ({ id } = await createAndStart(docker, {
+      name: plan.containerName,
+      image,
+      bindAddress: plan.bindAddress,
+      ports: plan.ports,
+      dataFolder: plan.dataFolder,
+      env: plan.env,
+      labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
+    }));
+    await finish(docker, plan, id, timeoutMs, out, action, []);
+  } catch (error) {
+    await undoFailedStart(docker, plan, id, settingsBefore);
+    throw error;
+  }
+}
 
-  const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
-  const candidates = [plan.image.ref, ...plan.image.fallbackRepos.map((r) => `${r}:${plan.image.tag}`)];
-  const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter });
-  const { id } = await createAndStart(docker, {
-    name: plan.containerName,
-    image,
-    bindAddress: plan.bindAddress,
-    ports: plan.ports,
-    dataFolder: plan.dataFolder,
-    env: plan.env,
-    labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
-  });
-  await finish(docker, plan, id, timeoutMs, out, action, []);
+/** A start that failed leaves no container running (restart `always` would keep it) and the settings as they were. */
+async function undoFailedStart(docker: Dockerode, plan: StartPlan, id: string | undefined, settingsBefore: string | null): Promise<void> {
+  const undone: string[] = [];
+  if (id && (await removeContainer(docker, id, { force: true }).catch(() => undefined))) undone.push(`removed the container ${plan.containerName}`);
+  const settingsNow = await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => settingsBefore);
+  if (settingsNow !== settingsBefore) {
+    const restored = await commitChanges(plan.dataFolder, [{ path: SETTINGS_FILE, content: settingsBefore }]).then(
+      () => true,
+      () => false,
+    );
+    if (restored) undone.push(settingsBefore === null ? `removed ${SETTINGS_FILE}` : `restored the previous ${SETTINGS_FILE}`);
+  }
+  if (undone.length > 0) process.stderr.write(`Start failed: ${undone.join(' and ')}; the provider files are kept.\n`);
 }
 
 async function finish(
@@ -235,33 +247,37 @@ export async function runDelete(
   out: Output,
 ): Promise<void> {
   const name = options.containerName ?? DEFAULT_SETTINGS.containerName;
+  const { resolveDataFolder } = await import('./start-plan.js');
+  // A folder named here is checked before anything is touched, engine or not.
+  if (options.purge && options.dataFolder) await confirmPurge(resolveDataFolder(options.dataFolder), { yes: true }, out);
   const { docker } = await connectEngine();
   const container = await findContainer(docker, name);
   if (container && !container.managed) throw new OperationalError(`container ${name} was not created by get-ai-gateway; it is left untouched`);
   if (container?.state === 'running' && !options.force) {
     throw new OperationalError(`container ${name} is running`, { hint: 'stop it first (get-ai-gateway stop) or add --force' });
   }
-  const { resolveDataFolder } = await import('./start-plan.js');
   const dataFolder = options.dataFolder ? resolveDataFolder(options.dataFolder) : container?.labels[LABEL_DATA_FOLDER];
   if (options.purge) await confirmPurge(dataFolder, options, out);
 
   const removed = container ? await removeContainer(docker, container.id, { force: options.force }) : 'not-found';
   let purged = false;
+  let left: string[] = [];
   if (options.purge && dataFolder && existsSync(dataFolder)) {
-    await rm(dataFolder, { recursive: true, force: true });
+    const { purgeDataFolder } = await import('./data-folder-guard.js');
+    left = await purgeDataFolder(dataFolder);
     purged = true;
   }
-  if (out.json) return out.result({ container: name, action: removed, purged: purged ? dataFolder : null });
+  if (out.json) return out.result({ container: name, action: removed, purged: purged ? dataFolder : null, left });
   out.say(removed === 'removed' ? `Deleted container ${name}.` : `Container ${name} not found; nothing to delete.`);
-  if (purged) out.say(`Deleted the data folder ${dataFolder}.`);
+  if (purged && left.length === 0) out.say(`Deleted the data folder ${dataFolder}.`);
+  else if (purged) out.say(`Deleted the gateway's files in ${dataFolder}; kept what is not ours: ${left.join(', ')}.`);
   else if (dataFolder && existsSync(dataFolder)) out.say(`The data folder ${dataFolder} is kept; get-ai-gateway start uses it again.`);
 }
 
 async function confirmPurge(dataFolder: string | undefined, options: { yes?: boolean }, out: Output): Promise<void> {
   if (!dataFolder) throw new UsageError('--purge: no data folder known for this container', { hint: 'name it with --data-folder' });
-  if (existsSync(dataFolder) && !existsSync(join(dataFolder, MARKER_FILE)) && !existsSync(join(dataFolder, 'default.cfg'))) {
-    throw new UsageError(`--purge: ${dataFolder} does not look like a gateway data folder; not deleting it`);
-  }
+  const { checkPurgeable } = await import('./data-folder-guard.js');
+  checkPurgeable(dataFolder);
   if (options.yes) return;
   if (!isInteractive() || out.json) throw new UsageError(`--purge deletes ${dataFolder} with every key and route in it: add --yes to confirm`);
   const { confirm } = await import('@inquirer/prompts');

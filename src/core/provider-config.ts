@@ -44,6 +44,7 @@ export function splitKeyList(raw: string): string[] {
 export function checkToken(provider: Provider, token: string, flag: string): void {
   if (token.length === 0) throw new UsageError(`--${flag} is empty`, { hint: 'pass the API key itself' });
   if (/[\r\n]/.test(token)) throw new UsageError(`--${flag} contains a line break`, { hint: 'pass one key per value; keys never span lines' });
+  if (/[\u0000-\u001f\u007f]/.test(token)) throw new UsageError(`--${flag} contains a control character`, { hint: 'keys are printable text: check how the key was pasted' });
   const problem = provider.keys?.validate?.(token);
   if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see get-ai-gateway config add --help` });
 }

@@ -1,12 +1,15 @@
 /** `start`: from flags (and an existing settings file) to a complete, validated plan. Touches nothing. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
-import { PROVIDERS } from './catalog.js';
+import { keyFlag, PROVIDERS } from './catalog.js';
+import { checkDataFolder, OUR_MARKER } from './data-folder-guard.js';
+import { checkContainerName } from './input-guard.js';
 import { UsageError } from './errors.js';
 import { GatewayFiles, MARKER_FILE, type AutoRouting, type ProviderConfig } from './gateway-files.js';
 import { chooseImage, type DetectedTimezone, type ImageChoice } from './mirror.js';
-import { buildProviderConfig, checkExclusions, providerInputFromOptions } from './provider-config.js';
-import { DEFAULT_SETTINGS, formatSettings, parseSettings, SETTINGS_FILE, type Settings } from './settings.js';
+import { buildProviderConfig, checkExclusions, optionKey, providerInputFromOptions } from './provider-config.js';
+import { DEFAULT_SETTINGS, formatSettings, parseEnvFile, parseSettings, SETTINGS_FILE, type Settings } from './settings.js';
 
 export const DEFAULT_DATA_FOLDER = './higress';
 
@@ -27,6 +30,78 @@ export interface StartPlan {
   /** The data folder already holds a configuration (a re-run, or an upstream-made folder). */
   existing: boolean;
   pull: 'missing' | 'always';
+  /** How long to wait for the gateway to serve. */
+  timeoutMs: number;
+  /** Set when the ports are published beyond this machine (with --allow-open): what that exposes. */
+  exposureWarning?: string;
+}
+
+export function parseTimeout(value: unknown): number {
+  const text = String(value ?? 120).trim();
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--timeout must be a positive number of seconds (got "${value}")`, { hint: 'for example --timeout 120' });
+  }
+  return seconds * 1000;
+}
+
+export function parseBindAddress(value: string): string {
+  if (isIP(value) === 0) throw new UsageError(`--bind-address ${JSON.stringify(value)} is not an IPv4 or IPv6 address`, { hint: 'for example --bind-address 127.0.0.1' });
+  return value;
+}
+
+const isLoopback = (address: string) => (isIP(address) === 4 ? address.startsWith('127.') : address === '::1' || /^(0*:)*:?0*1$/.test(address) || address === '::ffff:127.0.0.1');
+
+/**
+ * Whether the ports may be published on `bindAddress`. Loopback: yes. Anything else exposes the gateway
+ * (which spends the user's provider keys) and the console to whoever reaches the host, so only when the
+ * user asks in words (`--allow-open`); the answer carries the warning to print.
+ */
+export function exposureDecision(bindAddress: string, opts: { allowOpen?: boolean }): { warning?: string } {
+  if (isLoopback(bindAddress)) return {};
+  const reachable = `anyone who can reach ${bindAddress === '0.0.0.0' || bindAddress === '::' ? 'this machine' : bindAddress} can send requests through the gateway (spending your provider keys) and open the console`;
+  if (!opts.allowOpen) {
+    throw new UsageError(`--bind-address ${bindAddress} publishes the gateway beyond this machine: ${reachable}; refused`, {
+      hint: 'keep the default 127.0.0.1, or add --allow-open if that is what you want',
+    });
+  }
+  return { warning: `ports are published on ${bindAddress}: ${reachable}` };
+}
+
+/** The environment variable that carries a provider's key, as upstream's installer names it (OPENAI_API_KEY). */
+const keyVariable = (env: string) => `${env}_API_KEY`;
+
+/**
+ * Keys that need no argv: `--env-file` (0600, KEY=VALUE lines) and, with `--keys-from-env`, the environment,
+ * both by the catalog's `<ENV>_API_KEY` names. A key flag given on the command line wins.
+ */
+export function withKeysFromSources(options: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const fromFile = options.envFile !== undefined ? readKeyFile(String(options.envFile)) : new Map<string, string>();
+  const merged = { ...options };
+  for (const provider of PROVIDERS) {
+    const flag = keyFlag(provider);
+    if (!flag || merged[optionKey(flag)] !== undefined) continue;
+    const name = keyVariable(provider.env);
+    const value = fromFile.get(name) ?? (options.keysFromEnv ? env[name] : undefined);
+    if (value !== undefined && value !== '') merged[optionKey(flag)] = [value];
+  }
+  return merged;
+}
+
+function readKeyFile(path: string): Map<string, string> {
+  let mode: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`--env-file ${path} is not a file`);
+    mode = st.mode;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--env-file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new UsageError(`--env-file ${path} can be read or changed by others (mode ${(mode & 0o777).toString(8)}); it holds keys`, { hint: `chmod 600 ${path}` });
+  }
+  return parseEnvFile(readFileSync(path, 'utf8'));
 }
 
 export function parsePort(value: unknown, flag: string): number {
@@ -59,6 +134,8 @@ export interface StartInput {
 
 export function planStart({ options, env, timezone, cwd }: StartInput): StartPlan {
   const dataFolder = resolveDataFolder(options.dataFolder as string | undefined, cwd);
+  checkDataFolder(dataFolder);
+  const timeoutMs = parseTimeout(options.timeout);
   const saved = readSettingsIn(dataFolder);
   const base = saved ?? DEFAULT_SETTINGS;
 
@@ -74,14 +151,9 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   }
 
   // The container name comes from the flag or the settings file, never from a CONTAINER_NAME variable (upstream defect 9).
-  const containerName = String(options.containerName ?? base.containerName);
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName)) {
-    throw new UsageError(`--container-name "${containerName}" is not a valid container name`, { hint: 'use letters, digits, _ . and -' });
-  }
-  const bindAddress = String(options.bindAddress ?? base.bindAddress);
-  if (!/^(\d{1,3}(\.\d{1,3}){3}|::1?|\[?[0-9a-fA-F:]+\]?)$/.test(bindAddress)) {
-    throw new UsageError(`--bind-address "${bindAddress}" is not an IP address`, { hint: 'for example --bind-address 127.0.0.1' });
-  }
+  const containerName = checkContainerName(String(options.containerName ?? base.containerName));
+  const bindAddress = parseBindAddress(String(options.bindAddress ?? base.bindAddress));
+  const exposure = exposureDecision(bindAddress, { allowOpen: Boolean(options.allowOpen) });
 
   const providers: ProviderConfig[] = [];
   for (const provider of PROVIDERS) {
@@ -148,6 +220,8 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     settings,
     existing: existsSync(join(dataFolder, MARKER_FILE)),
     pull: options.pull === 'always' ? 'always' : 'missing',
+    timeoutMs,
+    exposureWarning: exposure.warning,
   };
 }
 
@@ -167,7 +241,7 @@ export async function renderFreshDataFolder(plan: StartPlan): Promise<{ path: st
   await files.syncRoutes();
   const out = files.changes().map((c) => ({ path: c.path, content: c.content! }));
   out.push({ path: SETTINGS_FILE, content: formatSettings(plan.settings) });
-  out.push({ path: MARKER_FILE, content: `configured by get-ai-gateway\n` });
+  out.push({ path: MARKER_FILE, content: OUR_MARKER });
   return out;
 }
 

@@ -28,6 +28,8 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
   const labels = container?.Config.Labels ?? {};
   // Only the container that mounts this data folder: a default-named container of another deployment is not ours to reload.
   const ours = labels[LABEL_MANAGED] === 'true' && sameFolder(labels[LABEL_DATA_FOLDER], deployment.dataFolder);
+  // No engine answered: whether the gateway runs is unknown (not the same as "not running").
+  if (!engine && writeMode !== 'container') return 'no-engine' as const;
   if (!engine || !container?.State.Running || !ours) {
     if (writeMode === 'container') {
       throw new OperationalError(`--write-mode container needs the running container ${deployment.containerName}`, {

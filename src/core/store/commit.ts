@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rename, rm, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, OperationalError } from '../errors.js';
@@ -7,6 +7,8 @@ import { heldLock, openDataFolder, withDataFolderLock } from './lock.js';
 import { DEFAULT_TMP_TTL_MS, POLL_MS, absPath, dataPath, errorCode, errorMessage, isMissing, stagingDir } from './paths.js';
 import { forgetTemp, removeTemp, trackTemp } from './exit-guard.js';
 import { cleanupStaleTemps } from './temps.js';
+import { stepDone } from './fault.js';
+import { clearJournal, installJournal, readJournal, type Journal } from './journal.js';
 
 export interface FileChange {
   /** Relative to the data folder, e.g. 'wasmplugins/ai-proxy.internal.yaml'. */
@@ -92,22 +94,66 @@ async function commitLocked(w: Writer, plan: { rel: string; content: string | nu
     throw new OperationalError(`lost the lock on ${w.folder}; nothing was changed, try again`, { cause: lost });
   }
   const previous = await Promise.all(plan.map((c) => readDataFile(w.folder, c.rel)));
+  const steps = plan.map((c, i) => ({ ...c, before: previous[i]! })).filter((c) => c.content !== c.before);
+  // More than one file: record the intent first, so a crash between the renames is repaired by the next command.
+  const journal: Journal | undefined =
+    steps.length > 1 ? { version: 1, direction: 'forward', changes: steps.map((c) => ({ path: c.rel, before: c.before, after: c.content })) } : undefined;
+  if (journal) {
+    await writeJournal(w.folder, journal);
+    stepDone();
+  }
   // Signals wait until the lock is released (withDataFolderLock), so this runs to the end or rolls back.
   const result: CommitResult = { written: [], deleted: [] };
   let i = 0;
   try {
-    for (; i < plan.length; i++) {
-      const { rel, content } = plan[i]!;
-      if (content === previous[i]) continue;
+    for (; i < steps.length; i++) {
+      const { rel, content } = steps[i]!;
       await putFile(w, rel, content);
+      stepDone();
       (content === null ? result.deleted : result.written).push(rel);
     }
-    return result;
   } catch (err) {
     // The failed step is included: it may have taken effect before failing (e.g. an exec that timed out).
-    const unrestored = await rollback(w, plan.slice(0, i + 1), previous);
-    throw commitError(w, plan[i]!.rel, err, unrestored);
+    if (journal) await writeJournal(w.folder, { ...journal, direction: 'back' }).catch(() => undefined);
+    const done = steps.slice(0, i + 1);
+    const unrestored = await rollback(w, done, done.map((c) => c.before));
+    if (journal && unrestored.length === 0) await clearJournal(w.folder);
+    throw commitError(w, steps[i]!.rel, err, unrestored);
   }
+  if (journal) await clearJournal(w.folder);
+  return result;
+}
+
+async function writeJournal(folder: string, journal: Journal): Promise<void> {
+  await installJournal(folder, await writeStaging(folder, JSON.stringify(journal)));
+}
+
+/**
+ * Finishes (or finishes undoing) a change whose process died between its renames, under the held lock.
+ * A file that holds neither the old nor the new content was changed by someone else since: left alone.
+ * Returns what was done, for the one line the command prints; undefined when there was no journal.
+ */
+export async function repairFromJournal(folder: string): Promise<{ direction: Journal['direction']; repaired: string[]; foreign: string[] } | undefined> {
+  const journal = await readJournal(folder);
+  if (!journal) return undefined;
+  const w: Writer = { folder, ttlMs: DEFAULT_TMP_TTL_MS, backoffTimeoutMs: DEFAULT_TMP_TTL_MS + 5_000 };
+  await cleanupStaleTemps(folder).catch(() => undefined);
+  const repaired: string[] = [];
+  const foreign: string[] = [];
+  for (const change of journal.changes) {
+    const rel = dataPath(change.path);
+    const [want, other] = journal.direction === 'forward' ? [change.after, change.before] : [change.before, change.after];
+    const current = await readDataFile(folder, rel);
+    if (current === want) continue;
+    if (current !== other) {
+      foreign.push(rel);
+      continue;
+    }
+    await putFile(w, rel, want);
+    repaired.push(rel);
+  }
+  await clearJournal(folder);
+  return { direction: journal.direction, repaired, foreign };
 }
 
 async function rollback(w: Writer, done: { rel: string }[], previous: (string | null)[]): Promise<string[]> {
@@ -178,7 +224,10 @@ async function writeStaging(folder: string, content: string): Promise<string> {
   return path;
 }
 
-/** Creates `<name>.tmp` exclusively (link fails with EEXIST like O_EXCL), backing off while another writer has it. */
+/**
+ * Creates `<name>.tmp` exclusively (link fails with EEXIST like O_EXCL), backing off while another writer
+ * has it, up to the deadline. A symlink there is never a writer's temp: removed (never followed).
+ */
 async function claimTmp(w: Writer, rel: string, tmp: string, staging: string): Promise<void> {
   const deadline = Date.now() + w.backoffTimeoutMs;
   for (let waited = false; ; ) {
@@ -191,25 +240,26 @@ async function claimTmp(w: Writer, rel: string, tmp: string, staging: string): P
     } catch (err) {
       if (errorCode(err) !== 'EEXIST') throw err;
     }
-    const st = await stat(tmp).catch((err) => (isMissing(err) ? undefined : Promise.reject(err)));
-    if (!st) continue;
-    if (Date.now() - st.mtimeMs > w.ttlMs) {
-      await rm(tmp, { force: true }); // left behind by a writer that died
+    const st = await lstat(tmp).catch((err) => (isMissing(err) ? undefined : Promise.reject(err)));
+    if (st && (st.isSymbolicLink() || Date.now() - st.mtimeMs > w.ttlMs)) {
+      await rm(tmp, { force: true }); // left behind by a writer that died, or not a writer's at all
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new OperationalError(`${rel} in ${w.folder} is being changed by another writer (the Higress console?); try again`, {
-        hint: `If nothing else is writing it, ${tmp} counts as stale after ${w.ttlMs / 1000} s.`,
+      throw new OperationalError(`${tmp} is held by another writer (the Higress console?); ${rel} was not changed, try again`, {
+        hint: `if nothing else is writing it, delete ${tmp} (it counts as stale after ${w.ttlMs / 1000} s)`,
       });
     }
-    await sleep(POLL_MS);
-    waited = true;
+    if (st) {
+      await sleep(POLL_MS);
+      waited = true;
+    }
   }
 }
 
 /** Only while it is still our staging inode: once renamed away, the name may already be another writer's. */
 async function removeTmpIfOurs(tmp: string, staging: string): Promise<void> {
-  const inode = (path: string) => stat(path, { bigint: true }).catch(() => null);
+  const inode = (path: string) => lstat(path, { bigint: true }).catch(() => null);
   const [a, b] = await Promise.all([inode(tmp), inode(staging)]);
   if (a && b && a.dev === b.dev && a.ino === b.ino) await rm(tmp, { force: true });
   forgetTemp(tmp);

@@ -54,12 +54,26 @@ export async function withSignalsDeferred<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     if (--depth === 0) {
       process.removeListener('exit', removeOwnTempsSync);
+      const listeners = pending && stashed?.get(pending);
       releaseSignals();
       const sig = pending;
       pending = undefined;
-      if (sig) process.kill(process.pid, sig);
+      if (sig) deliver(sig, listeners ?? []);
     }
   }
+}
+
+/**
+ * Now, not on a later tick: the caller's promise must not settle first and exit 0 (the command then ends
+ * with the listeners' exit code, e.g. 130/143, or dies of the signal when nobody listens).
+ */
+function deliver(sig: NodeJS.Signals, listeners: Listener[]): void {
+  process.stderr.write(`${sig}: stopping now that the change in progress is complete\n`);
+  if (listeners.length === 0) {
+    process.kill(process.pid, sig);
+    return;
+  }
+  for (const listener of listeners) listener(sig);
 }
 
 function onSignal(sig: NodeJS.Signals): void {

@@ -12,6 +12,11 @@ export function stagingDir(folder: string): string {
   return join(folder, STATE_DIR, 'staging');
 }
 
+/** The intent of a multi-file change in progress: present only between its first and last rename. */
+export function journalPath(folder: string): string {
+  return join(folder, STATE_DIR, 'journal.json');
+}
+
 /** Validates a data-folder-relative path ('wasmplugins/x.yaml', either slash) and returns it with '/'. */
 export function dataPath(path: string): string {
   const parts = path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isOwnTemp } from './exit-guard.js';
 import { heldLock, openDataFolder, withDataFolderLock } from './lock.js';
@@ -10,7 +10,7 @@ const NOT_SCANNED = new Set([STATE_DIR, LOCK_NAME, 'logs']);
 /**
  * Removes what killed writers left behind: `.tmp` files older than the TTL in the data folder and its
  * first-level folders (where the resources live), `.tmp` files that are hard links of our staging files
- * (ours, whatever their age), and our staging files. Takes the data folder lock unless this call chain
+ * (ours, whatever their age), `.tmp` symlinks (never a writer's; removed, not followed), and our staging files. Takes the data folder lock unless this call chain
  * holds it. Returns the removed paths, relative to the data folder.
  */
 export async function cleanupStaleTemps(dataFolder: string, opts: { tmpTtlMs?: number } = {}): Promise<string[]> {
@@ -29,7 +29,7 @@ async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   const staging = (await files(stagingDir(folder))).filter((path) => !isOwnTemp(path));
   const stagingInodes = new Set<string>();
   for (const path of staging) {
-    const st = await stat(path, { bigint: true }).catch(() => undefined);
+    const st = await lstat(path, { bigint: true }).catch(() => undefined);
     if (st) stagingInodes.add(`${st.dev}:${st.ino}`);
   }
   const kinds = (await entries(folder)).filter((e) => e.isDirectory() && !NOT_SCANNED.has(e.name));
@@ -37,9 +37,9 @@ async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   for (const dir of dirs) {
     for (const path of await files(dir)) {
       if (!path.endsWith('.tmp') || isOwnTemp(path)) continue;
-      const st = await stat(path, { bigint: true }).catch(() => undefined);
+      const st = await lstat(path, { bigint: true }).catch(() => undefined);
       if (!st) continue;
-      const stale = Date.now() - Number(st.mtimeMs) > ttlMs;
+      const stale = st.isSymbolicLink() || Date.now() - Number(st.mtimeMs) > ttlMs;
       if (stale || stagingInodes.has(`${st.dev}:${st.ino}`)) await remove(path);
     }
   }
@@ -57,5 +57,5 @@ async function entries(dir: string): Promise<Dirent[]> {
 }
 
 async function files(dir: string): Promise<string[]> {
-  return (await entries(dir)).filter((e) => e.isFile()).map((e) => join(dir, e.name));
+  return (await entries(dir)).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => join(dir, e.name));
 }

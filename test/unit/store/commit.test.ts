@@ -93,7 +93,7 @@ describe('commitChanges', () => {
       backoffTimeoutMs: 300,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperationalError);
-    expect((err as Error).message).toMatch(/ingresses\/ai-route-openai\.internal\.yaml in .* is being changed by another writer/);
+    expect((err as Error).message).toMatch(/ingresses\/ai-route-openai\.internal\.yaml\.tmp is held by another writer .*; ingresses\/ai-route-openai\.internal\.yaml was not changed/);
     expect(read(data, A)).toBe('old: a\n');
     expect(read(data, B)).toBeNull();
     expect(read(data, `${B}.tmp`)).toBe('console: in progress\n');

@@ -57,7 +57,7 @@ describe('withDataFolderLock', () => {
     const err = await withDataFolderLock(data, async () => 'never', { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperationalError);
     expect((err as OperationalError).exitCode).toBe(1);
-    expect((err as Error).message).toBe(`another get-ai-gateway command is changing ${realpathSync(data)}; try again`);
+    expect((err as Error).message).toBe(`another get-ai-gateway command holds ${realpathSync(data)}/.get-ai-gateway.lock (waited 0.3 s); nothing was changed, try again`);
     release();
     await holder;
   });
