@@ -5,12 +5,15 @@ import { SUMMARIES } from './summaries.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-function deploymentOptions(command: Command): Command {
+/** The flags every command finds its deployment with (see core/deployment.ts), and --json. */
+export function deploymentOptions(command: Command): Command {
   return command
-    .option('--container-name <name>', 'container whose data folder to use (default higress-ai-gateway)')
-    .option('--data-folder <path>', 'data folder (default: from the container, else ./higress)')
-    .option('--json', 'print the result as JSON');
+    .option('--container-name <name>', 'gateway container (default: the name in ./higress/default.cfg, else the only get-ai-gateway container, else higress-ai-gateway)')
+    .option('--data-folder <path>', "data folder (default: ./higress when it holds a gateway, else the container's)")
+    .option('--json', 'print the result as JSON (errors too)');
 }
+
+export const WRITE_MODE = 'auto (default: inside the container on Docker Desktop, else on the host), host or container: where the final rename happens';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description(SUMMARIES.config);
@@ -29,7 +32,7 @@ export function registerConfig(program: Command): void {
     .option('--key-env <VAR>', 'read the key (or comma-separated keys) from an environment variable')
     .option('--append', 'add the keys to the pool instead of replacing it')
     .option('--models <patterns>', 'model names and globs this provider serves (e.g. "gpt-4o,o3-*")')
-    .option('--write-mode <mode>', 'host (default) or container: do the final rename inside the container');
+    .option('--write-mode <mode>', WRITE_MODE);
   addExtraFieldFlags(add);
   add
     .addHelpText(
@@ -47,7 +50,7 @@ Examples:
 
   deploymentOptions(config.command('remove').description('Remove a provider and everything that routes to it'))
     .requiredOption('--provider <name>', 'provider id or alias')
-    .option('--write-mode <mode>', 'host (default) or container')
+    .option('--write-mode <mode>', WRITE_MODE)
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway config remove --provider deepseek')
     .action(async (options: Record<string, unknown>) => {
       const { removeProvider } = await import('../core/config-commands.js');
@@ -55,4 +58,3 @@ Examples:
     });
 }
 
-export { deploymentOptions };

@@ -9,22 +9,22 @@ export function defineStartOptions(command: Command): Command {
     .description(SUMMARIES.start)
     .option('--non-interactive', 'never prompt; configure from flags only')
     .option('--batch', 'same as --non-interactive')
-    .option('--http-port <port>', 'gateway HTTP port (default 8080)')
-    .option('--https-port <port>', 'gateway HTTPS port (default 8443)')
-    .option('--console-port <port>', 'console port (default 8001)')
-    .option('--bind-address <ip>', 'address the ports are published on (default 127.0.0.1)')
-    .option('--container-name <name>', 'container name (default higress-ai-gateway)')
-    .option('--image-repo <repo>', 'image repository (default: the mirror nearest your timezone)')
-    .option('--image-tag <tag>', 'image tag (default latest)')
-    .option('--data-folder <path>', 'where the configuration lives (default ./higress)')
-    .addOption(new Option('--pull <policy>', 'pull the image when missing or always').choices(['missing', 'always']).default('missing'))
-    .option('--timeout <seconds>', 'how long to wait for the gateway to serve', '120')
+    .option('--http-port <port>', 'gateway HTTP port (default: 8080)')
+    .option('--https-port <port>', 'gateway HTTPS port (default: 8443)')
+    .option('--console-port <port>', 'console port (default: 8001)')
+    .option('--bind-address <ip>', 'address the ports are published on (default: 127.0.0.1)')
+    .option('--container-name <name>', 'container name (default: the name in the data folder\'s default.cfg, else higress-ai-gateway)')
+    .option('--image-repo <repo>', 'image repository (default: IMAGE_REPO, else the one in default.cfg, else the mirror nearest your timezone)')
+    .option('--image-tag <tag>', 'image tag (default: latest)')
+    .option('--data-folder <path>', 'where the configuration lives (default: ./higress, or the data folder of the only get-ai-gateway container)')
+    .addOption(new Option('--pull <policy>', 'pull the image when missing or always (default: missing)').choices(['missing', 'always']))
+    .option('--timeout <seconds>', 'how long to wait for the gateway to serve (default: 120)')
     .option('--auto-routing', 'enable auto-routing for model higress/auto')
     .option('--auto-routing-default-model <model>', 'model used by higress/auto when no rule matches')
     .option('--reconfigure', 'run the setup wizard even if a deployment exists')
     .option('--recreate', 'recreate the container (same data folder) when image, tag, ports or bind address changed')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON (errors too)');
   return addStartProviderFlags(command);
 }
 
@@ -43,10 +43,13 @@ Examples:
     const out = createOutput({ json: Boolean(given.json) });
     const { detectTimezone } = await import('../core/mirror.js');
     const { planStart } = await import('../core/start-plan.js');
-    const timezone = await detectTimezone();
+    const { resolveDeployment } = await import('../core/deployment.js');
+    const [timezone, deployment] = await Promise.all([detectTimezone(), resolveDeployment(given)]);
+    // The deployment found the same way as every other command does (its folder's settings, or its label).
+    const located = { ...given, dataFolder: deployment.dataFolder, containerName: given.containerName ?? deployment.containerName };
     // At a terminal, the wizard completes the options; otherwise they are used as given.
     const { runWizardIfNeeded } = await import('../wizard/index.js');
-    const options = await runWizardIfNeeded(given, { env: process.env, timezone });
+    const options = await runWizardIfNeeded(located, { env: process.env, timezone });
     const plan = planStart({ options, env: process.env, timezone });
     if (options.dryRun) {
       const { printPlan } = await import('../ui/plan.js');

@@ -1,4 +1,5 @@
 /** `config list|add|remove`: provider keys on a live or stopped gateway. */
+import { commandHint } from './command-line.js';
 import type { Output } from '../ui/output.js';
 import { modelsFlag, type Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
@@ -32,7 +33,7 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
     keys = split(value, `--key-env ${name}`);
   }
   if (options.keyStdin) {
-    if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: "printf '%s\\n' \"$KEY\" | get-ai-gateway config add ..." });
+    if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: `printf '%s\\n' "$KEY" | ${commandHint('config add')} ... --key-stdin` });
     let text = '';
     for await (const chunk of stdin) text += chunk;
     keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k.length > 0);
@@ -76,7 +77,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   const masked = result.config.tokens.map(maskSecret);
   if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models }, reload });
   out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 
 const variantOption = (provider: Provider) =>
@@ -102,6 +103,6 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
     return;
   }
   out.say(`Removed ${provider.name} (${provider.id}): its key, route, registry and console entry are gone.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationalError, UsageError } from './errors.js';
 import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
+import { commandHint } from './command-line.js';
 import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
@@ -25,6 +26,8 @@ export interface ReloadReport {
   running: boolean;
   confirmed: boolean;
   ms?: number;
+  /** No gateway file changed: there is nothing to reload. */
+  unchanged?: boolean;
 }
 
 export interface EditResult<T> {
@@ -42,10 +45,11 @@ export function parseWriteMode(value: unknown, env: NodeJS.ProcessEnv = process.
 const RELOAD_WAIT_MS = 2000;
 
 /** The line every changing command ends with. */
-export function describeReload(reload: ReloadReport): string {
+export function describeReload(reload: ReloadReport, deployment: Pick<Deployment, 'dataFolder' | 'containerName'>): string {
+  if (reload.unchanged) return 'Nothing changed: the gateway files already say this.';
   if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
   if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
-  return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s (it usually follows: see get-ai-gateway logs --component apiserver).`;
+  return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s. It usually follows; see ${commandHint('logs', deployment, '--component apiserver')}.`;
 }
 
 export async function editGateway<T>(
@@ -58,7 +62,8 @@ export async function editGateway<T>(
   // Only `start` creates a gateway in the default place; other edits there need one to exist.
   if (deployment.source === 'default' && !gatewayHere) {
     throw new OperationalError(`no gateway configuration in ${dataFolder}`, {
-      hint: 'run get-ai-gateway start first, or name the folder with --data-folder or the container with --container-name',
+      code: 'deployment.not-found',
+      hint: `run ${commandHint('start')} first, or name the folder with --data-folder or the container with --container-name`,
     });
   }
   const folderExisted = existsSync(dataFolder);
@@ -73,7 +78,7 @@ export async function editGateway<T>(
     const alsoWrite: FileChange[] = [];
     const result = await mutate({ files, settings, alsoWrite });
     const changes: FileChange[] = [...files.changes(), ...alsoWrite];
-    if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
+    if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings, settingsText ?? undefined) });
     const mark = changes.length > 0 ? await live?.logMark() : undefined;
     await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
     return { result, changes, mark };
@@ -83,7 +88,7 @@ export async function editGateway<T>(
     throw error;
   });
   const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
-  let reload: ReloadReport = { running: Boolean(live), confirmed: false };
+  let reload: ReloadReport = { running: Boolean(live), confirmed: false, unchanged: changedResources.length === 0 };
   if (live && changedResources.length > 0) {
     const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
     reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined };

@@ -1,4 +1,5 @@
 /** Turning flag values into a validated provider configuration, and telling real entries from placeholders. */
+import { commandHint } from './command-line.js';
 import { readFileSync } from 'node:fs';
 import { findProvider, keyFlag, modelsFlag, PROVIDERS, providerNames, type ExtraField, type Extras, type Provider } from './catalog.js';
 import { UsageError } from './errors.js';
@@ -44,7 +45,7 @@ export function checkToken(provider: Provider, token: string, flag: string): voi
   if (token.length === 0) throw new UsageError(`--${flag} is empty`, { hint: 'pass the API key itself' });
   if (/[\r\n]/.test(token)) throw new UsageError(`--${flag} contains a line break`, { hint: 'pass one key per value; keys never span lines' });
   const problem = provider.keys?.validate?.(token);
-  if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see get-ai-gateway config add --help` });
+  if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see ${commandHint('config add --help')}` });
 }
 
 export interface ProviderInput {

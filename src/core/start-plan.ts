@@ -1,14 +1,14 @@
 /** `start`: from flags (and an existing settings file) to a complete, validated plan. Touches nothing. */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROVIDERS } from './catalog.js';
 import { UsageError } from './errors.js';
 import { GatewayFiles, MARKER_FILE, type AutoRouting, type ProviderConfig } from './gateway-files.js';
 import { chooseImage, type DetectedTimezone, type ImageChoice } from './mirror.js';
 import { buildProviderConfig, checkExclusions, providerInputFromOptions } from './provider-config.js';
-import { DEFAULT_SETTINGS, formatSettings, parseSettings, SETTINGS_FILE, type Settings } from './settings.js';
+import { resolveDataFolder, type Deployment } from './deployment.js';
+import { DEFAULT_SETTINGS, formatSettings, readSettingsIn, SETTINGS_FILE, type Settings } from './settings.js';
 
-export const DEFAULT_DATA_FOLDER = './higress';
 
 export interface StartPlan {
   dataFolder: string;
@@ -40,25 +40,18 @@ export function parsePort(value: unknown, flag: string): number {
 
 const portDefaults: Record<string, number> = { 'http-port': 8080, 'https-port': 8443, 'console-port': 8001 };
 
-export function resolveDataFolder(value: string | undefined, cwd = process.cwd()): string {
-  const folder = value ?? DEFAULT_DATA_FOLDER;
-  return isAbsolute(folder) ? folder : resolve(cwd, folder);
-}
-
-export function readSettingsIn(dataFolder: string): Settings | undefined {
-  const path = join(dataFolder, SETTINGS_FILE);
-  return existsSync(path) ? parseSettings(readFileSync(path, 'utf8')) : undefined;
-}
 
 export interface StartInput {
   options: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
   timezone: DetectedTimezone;
   cwd?: string;
+  /** The deployment the resolver found; without it, `--data-folder` or ./higress. */
+  deployment?: Pick<Deployment, 'dataFolder' | 'containerName'>;
 }
 
-export function planStart({ options, env, timezone, cwd }: StartInput): StartPlan {
-  const dataFolder = resolveDataFolder(options.dataFolder as string | undefined, cwd);
+export function planStart({ options, env, timezone, cwd, deployment }: StartInput): StartPlan {
+  const dataFolder = deployment?.dataFolder ?? resolveDataFolder(options.dataFolder as string | undefined, cwd);
   const saved = readSettingsIn(dataFolder);
   const base = saved ?? DEFAULT_SETTINGS;
 
@@ -74,7 +67,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   }
 
   // The container name comes from the flag or the settings file, never from a CONTAINER_NAME variable (upstream defect 9).
-  const containerName = String(options.containerName ?? base.containerName);
+  const containerName = String(options.containerName ?? deployment?.containerName ?? base.containerName);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName)) {
     throw new UsageError(`--container-name "${containerName}" is not a valid container name`, { hint: 'use letters, digits, _ . and -' });
   }
@@ -100,14 +93,15 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   }
 
   const imageTag = (options.imageTag as string | undefined) ?? base.imageTag;
-  const imageRepo = (options.imageRepo as string | undefined) ?? base.imageRepo;
+  // Remembered in default.cfg, so a later plain `start` (or `--recreate`) uses the registry the user chose.
+  const imageRepo = (options.imageRepo as string | undefined) ?? (env.IMAGE_REPO?.trim() || undefined) ?? base.imageRepo;
   if (imageTag !== undefined && !/^[\w][\w.-]{0,127}$/.test(imageTag)) {
     throw new UsageError(`--image-tag "${imageTag}" is not a valid image tag`);
   }
   if (imageRepo !== undefined && !/^[a-z0-9]+([._:/-][a-z0-9]+)*$/i.test(imageRepo)) {
     throw new UsageError(`--image-repo "${imageRepo}" is not a valid image repository`, { hint: 'for example --image-repo registry.example.com/higress/all-in-one' });
   }
-  const choice = chooseImage({ timezone, imageRepo, imageTag, env });
+  const choice = chooseImage({ timezone, imageRepo: options.imageRepo as string | undefined, imageTag, env, saved: saved && { imageRepo: saved.imageRepo, pluginRegistry: saved.pluginRegistry } });
   const image = { ...choice, ref: `${choice.repo}:${choice.tag}` };
 
   const settings: Settings = {

@@ -1,12 +1,13 @@
 /** `models`: which model names the gateway routes, from the files (the gateway does not answer GET /v1/models). */
+import { commandHint } from '../command-line.js';
 import type { Output } from '../../ui/output.js';
 import type { ConfiguredProvider, GatewayFiles } from '../gateway-files.js';
 import { loadFiles } from '../gateway-read.js';
-import { resolveDeployment } from '../deployment.js';
+import { resolveDeployment, type Deployment } from '../deployment.js';
 import { headerMatch, modelMatches, splitModelPatterns } from '../model-patterns.js';
 import { AUTO_MODEL } from '../routing.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { readSettingsIn } from '../start-plan.js';
+import { readSettingsIn } from '../settings.js';
 
 export interface ProviderModels {
   id: string;
@@ -72,13 +73,13 @@ export async function runModels(options: Record<string, unknown>, out: Output): 
   const settings = readSettingsIn(deployment.dataFolder) ?? DEFAULT_SETTINGS;
   const view = modelsView(await loadFiles(deployment), gatewayBaseUrl(settings.bindAddress, settings.httpPort));
   if (out.json) return out.result({ dataFolder: deployment.dataFolder, ...view });
-  printModels(view, out);
+  printModels(view, out, deployment);
 }
 
-export function printModels(view: ModelsView, out: Output): void {
+export function printModels(view: ModelsView, out: Output, deployment?: Pick<Deployment, 'dataFolder' | 'containerName'>): void {
   if (view.providers.length === 0) {
     out.say('No providers configured, so the gateway serves no models.');
-    out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
+    out.say(`Add one with: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`);
     return;
   }
   out.say(`Models served at ${view.baseUrl} (send the name as "model"; any name matching a provider's patterns works):`);
@@ -88,7 +89,7 @@ export function printModels(view: ModelsView, out: Output): void {
   }
   const a = view.autoRouting;
   if (!a.enabled) {
-    out.say(`  ${a.model}: off (enable with get-ai-gateway route default --model <model>)`);
+    out.say(`  ${a.model}: off (enable with ${commandHint('route default', deployment, '--model <model>')})`);
   } else {
     out.say(`  ${a.model}: picks a model from the last user message; default ${a.defaultModel ?? '(none)'}`);
     for (const r of a.rules) out.say(`    rule ${r.id}: ${r.pattern} → ${r.model}`);
