@@ -26,12 +26,13 @@ export function registerConfig(program: Command): void {
     });
 
   const add = deploymentOptions(config.command('add').description('Add a provider or replace its keys'))
-    .requiredOption('--provider <name>', 'provider id or alias (e.g. openai, qwen, kimi)')
+    .requiredOption('--provider <name>', 'provider id or alias (e.g. openai, qwen, kimi, claude-code)')
     .option('--key <key>', 'API key; repeat for a key pool', collect)
     .option('--key-stdin', 'read keys from standard input, one per line')
     .option('--key-env <VAR>', 'read the key (or comma-separated keys) from an environment variable')
     .option('--append', 'add the keys to the pool instead of replacing it')
     .option('--models <patterns>', 'model names and globs this provider serves (e.g. "gpt-4o,o3-*")')
+    .option('--extra-config <key=value>', 'provider fields by their gateway name, e.g. zhipuDomain=api.z.ai (repeatable; as get-ai-gateway.sh skill documents write it)', collect)
     .option('--write-mode <mode>', WRITE_MODE);
   addExtraFieldFlags(add);
   add

@@ -10,6 +10,7 @@ import {
   checkExclusions,
   checkToken,
   maskSecret,
+  optionKey,
   providerInputFromOptions,
   resolveProvider,
   splitKeyList,
@@ -43,8 +44,9 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
 }
 
 export async function addProvider(options: Record<string, unknown>, out: Output, stdin?: NodeJS.ReadStream): Promise<void> {
-  const provider = resolveProvider(String(options.provider));
+  const { provider, variant } = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
+  options = { ...options, ...extraConfigOptions(provider, options.extraConfig) };
   const keys = await readKeys(options, stdin);
   const keyFlag = options.keyEnv !== undefined ? 'key-env' : options.keyStdin ? 'key-stdin' : 'key';
   for (const key of keys ?? []) checkToken(provider, key, keyFlag);
@@ -53,7 +55,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   }
   // Keys come from readKeys; the models flag is plain --models here.
   const input = providerInputFromOptions(provider, options, (flag) => (flag === modelsFlag(provider) ? 'models' : flag)) ?? { extras: {} };
-  const codeToken = provider.keys?.variant && options[variantOption(provider)];
+  const codeToken = provider.keys?.variant && (variant || options[variantOption(provider)]);
   if (codeToken && !keys) throw new UsageError(`--${provider.keys!.variant!.flag.replace(/-key$/, '')} needs the token in --key, --key-stdin or --key-env`);
   const deployment = await resolveDeployment(options);
 
@@ -83,8 +85,31 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
 const variantOption = (provider: Provider) =>
   provider.keys!.variant!.flag.replace(/-key$/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * `--extra-config key=value` (repeatable, or comma-separated), as the skill documents write it: each key is a
+ * provider field of the catalog (its ai-proxy name, e.g. zhipuDomain, or its flag), turned into that field's flag.
+ */
+export function extraConfigOptions(provider: Provider, raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  const pairs = (Array.isArray(raw) ? raw : [raw]).flatMap((item) => String(item).split(',')).map((p) => p.trim()).filter(Boolean);
+  const fields = provider.extras ?? [];
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const name = at > 0 ? pair.slice(0, at).trim() : '';
+    const field = fields.find((f) => f.key === name || f.flag === name);
+    if (!field) {
+      throw new UsageError(`--extra-config "${pair}": ${provider.name} has no field "${name || pair}"`, {
+        hint: fields.length ? `its fields: ${fields.map((f) => f.key).join(', ')}` : `${provider.name} takes no extra fields`,
+      });
+    }
+    result[optionKey(field.flag)] = pair.slice(at + 1).trim().replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return result;
+}
+
 export async function removeProvider(options: Record<string, unknown>, out: Output): Promise<void> {
-  const provider = resolveProvider(String(options.provider));
+  const { provider } = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
   const deployment = await resolveDeployment(options);
   const { result: removed, reload } = await editGateway(

@@ -58,7 +58,7 @@ async function applyPlan(plan: StartPlan, containerName: string) {
 
 export async function runStart(plan: StartPlan, options: Record<string, unknown>, out: Output): Promise<void> {
   out.note(`Timezone: ${plan.timezone.timezone ?? 'unknown'} (from ${plan.timezone.source})`);
-  out.note(`Image:    ${plan.image.ref} (${plan.image.reason})`);
+  out.note(`Image:    ${plan.image.ref}: ${plan.image.reason}`);
   if (!LOOPBACK.test(plan.bindAddress)) {
     out.warn(`ports are published on ${plan.bindAddress}, not only this machine: the console has an admin login, protect it.`);
   }

@@ -117,7 +117,7 @@ export function chooseImage(opts: {
     pluginRegistry,
     fallbackRepos: mirrorsInFallbackOrder(zoneRegistry).slice(1).map((r) => `${r}/higress/all-in-one`),
     reason: matched
-      ? `${MIRROR_NAMES[zoneRegistry]}, nearest to timezone ${zone} (${opts.timezone.source})`
-      : `${MIRROR_NAMES[zoneRegistry]} (default: ${zone ? `timezone ${zone} has no nearer mirror` : 'timezone unknown'})`,
+      ? `${MIRROR_NAMES[zoneRegistry]} mirror, nearest to timezone ${zone} (from ${opts.timezone.source})`
+      : `${MIRROR_NAMES[zoneRegistry]} mirror (default: ${zone ? `timezone ${zone} has no nearer mirror` : 'timezone unknown'})`,
   };
 }
