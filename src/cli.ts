@@ -39,7 +39,7 @@ export function describeError(error: unknown): ErrorReport {
 export function renderError(error: unknown): { message: string; exitCode: number } {
   const report = describeError(error);
   if (report.code === 'interrupted' && !(error instanceof CliError)) return { message: report.message, exitCode: 130 };
-  return { message: `error: ${report.message}${report.hint ? ` (${report.hint})` : ''}`, exitCode: report.exitCode };
+  return { message: `error: ${report.message}${report.hint ? ` — ${report.hint}` : ''}`, exitCode: report.exitCode };
 }
 
 /** `--json` anywhere before a `--` end-of-options marker. */
