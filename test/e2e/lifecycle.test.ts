@@ -136,11 +136,13 @@ describe('start on a real engine', () => {
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
   });
 
-  test('a different port is refused naming --recreate; --recreate keeps the data', async () => {
+  test('a different port is a warning naming --recreate (the container keeps its port); --recreate keeps the data', async () => {
     const moved = { ...d, ports: { ...d.ports, http: await freePort() } };
-    const refused = await runCli(startArgs(moved), { env: env() });
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain('--recreate');
+    const warned = await runCli(startArgs(moved), { env: env() });
+    expect(warned.exitCode, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/warning: .*differs.*http port/);
+    expect(warned.stderr).toContain('--recreate');
+    expect(warned.stdout).toContain(`http://127.0.0.1:${d.ports.http}/v1/chat/completions`);
     const recreated = await runCli(startArgs(moved, ['--recreate']), { env: env() });
     expect(recreated.exitCode, recreated.stderr).toBe(0);
     expect(recreated.stdout).toContain('recreated');
