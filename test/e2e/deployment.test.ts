@@ -128,10 +128,15 @@ describe('a custom-named deployment, driven from its folder without flags', () =
     expect(readFileSync(join(data, 'default.cfg'), 'utf8')).toContain(`GATEWAY_HTTP_PORT=${other}`);
     const status = JSON.parse((await here(['status', '--json'])).stdout);
     expect(status.drift.length).toBeGreaterThan(0);
-    // Put the remembered port back so the deployment matches again.
-    const back = await here(['start', '--non-interactive', '--http-port', String(ports[0])]);
-    expect(back.exitCode, back.stderr).toBe(0);
-    expect(back.stderr).not.toContain('differs');
+    // --recreate applies the remembered choices, pulling from the remembered registry (no IMAGE_REPO now).
+    const recreated = await here(['start', '--non-interactive', '--recreate']);
+    expect(recreated.exitCode, recreated.stderr).toBe(0);
+    expect(recreated.stdout).toContain('recreated');
+    const info = await dockerFor(bed).getContainer(name).inspect();
+    expect(info.Config.Image).toBe(`${bed.imageRepo}:${bed.imageTag}`);
+    expect(Object.keys(info.HostConfig.PortBindings ?? {})).toContain(`${other}/tcp`);
+    const again = await here(['start', '--non-interactive']);
+    expect(again.stderr).not.toContain('differs');
   });
 
   test('the implicit ./higress and the same folder named explicitly give the same deployment', async () => {
