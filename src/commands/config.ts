@@ -13,7 +13,7 @@ export function deploymentOptions(command: Command): Command {
     .option('--json', 'print the result as JSON (errors too)');
 }
 
-export const WRITE_MODE = 'auto (default: inside the container on Docker Desktop, else on the host), host or container: where the final rename happens';
+export const WRITE_MODE = 'host, container or auto: where the final rename happens (default: auto, which is inside the container on Docker Desktop and on the host elsewhere; or GET_AI_GATEWAY_WRITE_MODE)';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description(SUMMARIES.config);
