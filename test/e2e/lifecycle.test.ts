@@ -79,7 +79,7 @@ describe('start on a real engine', () => {
     expect(first.stderr).toMatch(/Gateway ready in [\d.]+ s/);
     expect(first.stdout).toContain(`http://127.0.0.1:${d.ports.http}/v1/chat/completions`);
     expect(first.stdout).toContain('llama3.2'); // an example model of the provider configured, not a fixed one
-    expect(first.stdout).toContain('get-ai-gateway stop');
+    expect(first.stdout).toMatch(/Stop it with: .*get-ai-gateway(\.js)? stop/);
     expect(first.stdout + first.stderr).not.toContain('ollama-secret-0001');
   });
 
@@ -210,7 +210,7 @@ describe('refusals before anything is created', () => {
       expect(res.stderr).toContain('not created by get-ai-gateway');
     }
     const start = await runCli(startArgs(d, ['--openai-key', 'sk-x']), { env: env() });
-    expect(start.stderr).toContain(`get-ai-gateway start --data-folder ${upstreamData}`);
+    expect(start.stderr).toMatch(new RegExp(`get-ai-gateway(\\.js)? start --data-folder ${upstreamData}`));
     const after = await foreign.inspect();
     expect(after.Id).toBe(before.Id);
     expect(after.State.Status).toBe(before.State.Status);
