@@ -153,6 +153,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
   if (busy.length > 0) {
     const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
     throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
+      code: 'port.in-use',
       hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
     });
   }

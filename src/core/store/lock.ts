@@ -86,6 +86,7 @@ async function acquire(folder: string, state: HeldLock, timeoutMs: number): Prom
       }
       if (Date.now() >= deadline) {
         throw new OperationalError(`another get-ai-gateway command is changing ${folder}; try again`, {
+          code: 'lock.busy',
           hint: `If no other command is running, ${lockPath(folder)} is taken over ${LOCK_STALE_MS / 1000} s after its holder stopped.`,
           cause: err,
         });
