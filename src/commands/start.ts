@@ -46,7 +46,7 @@ Examples:
     const { resolveDeployment } = await import('../core/deployment.js');
     const [timezone, deployment] = await Promise.all([detectTimezone(), resolveDeployment(given)]);
     // The deployment found the same way as every other command does (its folder's settings, or its label).
-    const located = { ...given, dataFolder: deployment.dataFolder, containerName: given.containerName ?? deployment.containerName };
+    const located = { ...given, dataFolder: deployment.dataFolder, containerName: deployment.containerName };
     // At a terminal, the wizard completes the options; otherwise they are used as given.
     const { runWizardIfNeeded } = await import('../wizard/index.js');
     const options = await runWizardIfNeeded(located, { env: process.env, timezone });

@@ -91,7 +91,7 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     }
     if (drift.length > 0) {
       // The choice is remembered in default.cfg; only a new container can apply it.
-      out.warn(`the container ${plan.containerName} differs from what was asked: ${drift.join('; ')}; it keeps running as it is.`);
+      out.warn(`the container ${plan.containerName} differs from what was asked: ${drift.join('; ')}; it runs as it is for now.`);
       out.note(`  apply it with: ${commandHint('start', plan, '--recreate')}`);
       plan = asTheContainerIs(plan, existing);
     }

@@ -6,9 +6,8 @@ import { UsageError } from './errors.js';
 import { GatewayFiles, MARKER_FILE, type AutoRouting, type ProviderConfig } from './gateway-files.js';
 import { chooseImage, type DetectedTimezone, type ImageChoice } from './mirror.js';
 import { buildProviderConfig, checkExclusions, providerInputFromOptions } from './provider-config.js';
-import { resolveDataFolder, type Deployment } from './deployment.js';
+import { resolveDataFolder } from './deployment.js';
 import { DEFAULT_SETTINGS, formatSettings, readSettingsIn, SETTINGS_FILE, type Settings } from './settings.js';
-
 
 export interface StartPlan {
   dataFolder: string;
@@ -46,12 +45,10 @@ export interface StartInput {
   env: NodeJS.ProcessEnv;
   timezone: DetectedTimezone;
   cwd?: string;
-  /** The deployment the resolver found; without it, `--data-folder` or ./higress. */
-  deployment?: Pick<Deployment, 'dataFolder' | 'containerName'>;
 }
 
-export function planStart({ options, env, timezone, cwd, deployment }: StartInput): StartPlan {
-  const dataFolder = deployment?.dataFolder ?? resolveDataFolder(options.dataFolder as string | undefined, cwd);
+export function planStart({ options, env, timezone, cwd }: StartInput): StartPlan {
+  const dataFolder = resolveDataFolder(options.dataFolder as string | undefined, cwd);
   const saved = readSettingsIn(dataFolder);
   const base = saved ?? DEFAULT_SETTINGS;
 
@@ -67,7 +64,7 @@ export function planStart({ options, env, timezone, cwd, deployment }: StartInpu
   }
 
   // The container name comes from the flag or the settings file, never from a CONTAINER_NAME variable (upstream defect 9).
-  const containerName = String(options.containerName ?? deployment?.containerName ?? base.containerName);
+  const containerName = String(options.containerName ?? base.containerName);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName)) {
     throw new UsageError(`--container-name "${containerName}" is not a valid container name`, { hint: 'use letters, digits, _ . and -' });
   }
