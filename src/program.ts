@@ -35,7 +35,8 @@ export async function buildProgram(args: string[]): Promise<Command> {
   const program = new Command('get-ai-gateway')
     .description('Deploy and run the Higress AI Gateway on this machine and manage its LLM providers and routing.')
     .version(CLI_VERSION, '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // Errors are printed by cli.ts (one line, a hint, JSON under --json), not by commander.
+    .configureOutput({ outputError: () => {} })
     .exitOverride()
     .hook('preAction', async (_program, action) => {
       const { checkOptionValues } = await import('./core/input-guard.js');

@@ -5,12 +5,15 @@ import { SUMMARIES } from './summaries.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-function deploymentOptions(command: Command): Command {
+/** The flags every command finds its deployment with (see core/deployment.ts), and --json. */
+export function deploymentOptions(command: Command): Command {
   return command
-    .option('--container-name <name>', 'container whose data folder to use (default higress-ai-gateway)')
-    .option('--data-folder <path>', 'data folder (default: from the container, else ./higress)')
-    .option('--json', 'print the result as JSON');
+    .option('--container-name <name>', 'gateway container (default: the name in ./higress/default.cfg, else the only get-ai-gateway container, else higress-ai-gateway)')
+    .option('--data-folder <path>', "data folder (default: ./higress when it holds a gateway, else the container's)")
+    .option('--json', 'print the result as JSON (errors too)');
 }
+
+export const WRITE_MODE = 'host, container or auto: where the final rename happens (default: auto, which is inside the container on Docker Desktop and on the host elsewhere; or GET_AI_GATEWAY_WRITE_MODE)';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description(SUMMARIES.config);
@@ -23,14 +26,15 @@ export function registerConfig(program: Command): void {
     });
 
   const add = deploymentOptions(config.command('add').description('Add a provider or replace its keys'))
-    .requiredOption('--provider <name>', 'provider id or alias (e.g. openai, qwen, kimi)')
+    .requiredOption('--provider <name>', 'provider id or alias (e.g. openai, qwen, kimi, claude-code)')
     .option('--key <key>', 'API key; repeat for a key pool', collect)
     .option('--key-stdin', 'read keys from standard input, one per line')
     .option('--key-env <VAR>', 'read the key (or comma-separated keys) from an environment variable')
     .option('--append', 'add the keys to the pool instead of replacing it')
     .option('--models <patterns>', 'exact model names and * globs this provider serves, comma-separated (e.g. "gpt-4o,o3-*"; "*" = any)')
     .option('--fallback', 'make it the provider for model names no other provider lists (adds "*" to its models)')
-    .option('--write-mode <mode>', 'host (default) or container: do the final rename inside the container');
+    .option('--extra-config <key=value>', 'provider fields by their gateway name, e.g. zhipuDomain=api.z.ai (repeatable; as get-ai-gateway.sh skill documents write it)', collect)
+    .option('--write-mode <mode>', WRITE_MODE);
   addExtraFieldFlags(add);
   add
     .addHelpText(
@@ -67,7 +71,7 @@ Examples:
   deploymentOptions(config.command('remove').description('Remove a provider and everything that routes to it'))
     .requiredOption('--provider <name>', 'provider id or alias')
     .option('--strict', 'refuse (exit 2) when an auto-routing rule or the default model would reach no provider (default: warn)')
-    .option('--write-mode <mode>', 'host (default) or container')
+    .option('--write-mode <mode>', WRITE_MODE)
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway config remove --provider deepseek')
     .action(async (options: Record<string, unknown>) => {
       const { removeProvider } = await import('../core/config-commands.js');
@@ -75,4 +79,3 @@ Examples:
     });
 }
 
-export { deploymentOptions };

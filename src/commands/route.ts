@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createOutput } from '../ui/output.js';
-import { deploymentOptions } from './config.js';
+import { deploymentOptions, WRITE_MODE } from './config.js';
 import { SUMMARIES } from './summaries.js';
 
 export function registerRoute(program: Command): void {
@@ -17,10 +17,10 @@ export function registerRoute(program: Command): void {
     .requiredOption('--model <model>', 'model to use when the rule matches')
     .option('--trigger <words>', 'words that start the message, "|"-separated (matched case-insensitively)')
     .option('--pattern <regex>', 'RE2 regular expression tried on the last user message')
-    .option('--position <n>', 'insert at this rule id (default: last)')
+    .option('--position <n>', 'insert at this rule id (default: at the end)')
     .option('--default-model <model>', 'fallback model (needed when none is set yet)')
     .option('--strict', 'refuse (exit 2) when the rule or the default model would reach no provider (default: warn)')
-    .option('--write-mode <mode>', 'host (default) or container')
+    .option('--write-mode <mode>', WRITE_MODE)
     .addHelpText(
       'after',
       `
@@ -35,7 +35,7 @@ Examples:
 
   deploymentOptions(route.command('remove').description('Remove a rule by its id (see route list)'))
     .requiredOption('--rule-id <n>', 'rule id')
-    .option('--write-mode <mode>', 'host (default) or container')
+    .option('--write-mode <mode>', WRITE_MODE)
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route remove --rule-id 0')
     .action(async (options: Record<string, unknown>) => {
       const { removeRoute } = await import('../core/route-commands.js');
@@ -45,7 +45,7 @@ Examples:
   deploymentOptions(route.command('default').description('Set the fallback model and enable auto-routing'))
     .requiredOption('--model <model>', 'fallback model')
     .option('--strict', 'refuse (exit 2) when the model would reach no provider (default: warn)')
-    .option('--write-mode <mode>', 'host (default) or container')
+    .option('--write-mode <mode>', WRITE_MODE)
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route default --model qwen-turbo')
     .action(async (options: Record<string, unknown>) => {
       const { setDefaultRoute } = await import('../core/route-commands.js');

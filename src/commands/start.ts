@@ -9,17 +9,17 @@ export function defineStartOptions(command: Command): Command {
     .description(SUMMARIES.start)
     .option('--non-interactive', 'never prompt; configure from flags only')
     .option('--batch', 'same as --non-interactive')
-    .option('--http-port <port>', 'gateway HTTP port (default 8080)')
-    .option('--https-port <port>', 'gateway HTTPS port (default 8443)')
-    .option('--console-port <port>', 'console port (default 8001)')
-    .option('--bind-address <ip>', 'address the ports are published on (default 127.0.0.1)')
+    .option('--http-port <port>', 'gateway HTTP port (default: 8080)')
+    .option('--https-port <port>', 'gateway HTTPS port (default: 8443)')
+    .option('--console-port <port>', 'console port (default: 8001)')
+    .option('--bind-address <ip>', 'address the ports are published on (default: 127.0.0.1)')
     .option('--allow-open', 'allow a --bind-address beyond this machine (anyone reaching it can spend your keys)')
-    .option('--container-name <name>', 'container name (default higress-ai-gateway)')
-    .option('--image-repo <repo>', 'image repository (default: the mirror nearest your timezone)')
-    .option('--image-tag <tag>', 'image tag (default latest)')
-    .option('--data-folder <path>', 'where the configuration lives (default ./higress)')
-    .addOption(new Option('--pull <policy>', 'pull the image when missing or always').choices(['missing', 'always']).default('missing'))
-    .option('--timeout <seconds>', 'how long to wait for the gateway to serve', '120')
+    .option('--container-name <name>', 'container name (default: the name in the data folder\'s default.cfg, else higress-ai-gateway)')
+    .option('--image-repo <repo>', 'image repository (default: IMAGE_REPO, else the one in default.cfg, else the mirror nearest your timezone)')
+    .option('--image-tag <tag>', 'image tag (default: latest)')
+    .option('--data-folder <path>', 'where the configuration lives (default: ./higress, or the data folder of the only get-ai-gateway container)')
+    .addOption(new Option('--pull <policy>', 'pull the image when missing or always (default: missing)').choices(['missing', 'always']))
+    .option('--timeout <seconds>', 'how long to wait for the gateway to serve (default: 120)')
     .option('--auto-routing', 'enable auto-routing for model higress/auto')
     .option('--auto-routing-default-model <model>', 'model used by higress/auto when no rule matches')
     .option('--reconfigure', 'run the setup wizard even if a deployment exists')
@@ -27,7 +27,7 @@ export function defineStartOptions(command: Command): Command {
     .option('--keys-from-env', 'take each provider key from its environment variable (OPENAI_API_KEY, DEEPSEEK_API_KEY, …)')
     .option('--env-file <path>', 'take provider keys from a 0600 file of NAME_API_KEY=key lines')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--json', 'print the result as JSON');
+    .option('--json', 'print the result as JSON (errors too)');
   return addStartProviderFlags(command);
 }
 
@@ -47,16 +47,17 @@ Examples:
   command.action(async (given: Record<string, unknown>) => {
     const out = createOutput({ json: Boolean(given.json) });
     const { detectTimezone } = await import('../core/mirror.js');
-    const { planStart, resolveDataFolder, withKeysFromSources } = await import('../core/start-plan.js');
+    const { planStart, withKeysFromSources } = await import('../core/start-plan.js');
+    const { resolveDeployment } = await import('../core/deployment.js');
     const { repairBeforeRead } = await import('../core/gateway-read.js');
-    const timezone = await detectTimezone();
-    const withKeys = withKeysFromSources(given, process.env);
     const { checkDataFolder } = await import('../core/data-folder-guard.js');
-    const dataFolder = resolveDataFolder(given.dataFolder as string | undefined);
-    if (checkDataFolder(dataFolder) !== 'absent') await repairBeforeRead(dataFolder);
+    const [timezone, deployment] = await Promise.all([detectTimezone(), resolveDeployment(given)]);
+    // The deployment found the same way as every other command does (its folder's settings, or its label).
+    const located = { ...withKeysFromSources(given, process.env), dataFolder: deployment.dataFolder, containerName: deployment.containerName };
+    if (checkDataFolder(deployment.dataFolder) !== 'absent') await repairBeforeRead(deployment.dataFolder);
     // At a terminal, the wizard completes the options; otherwise they are used as given.
     const { runWizardIfNeeded } = await import('../wizard/index.js');
-    const options = await runWizardIfNeeded(withKeys, { env: process.env, timezone });
+    const options = await runWizardIfNeeded(located, { env: process.env, timezone });
     // The same validation for --dry-run and the real run: planStart refuses what the run would refuse.
     const plan = planStart({ options, env: process.env, timezone });
     if (plan.exposureWarning) out.warn(plan.exposureWarning);

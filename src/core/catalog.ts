@@ -353,12 +353,30 @@ export const PROVIDERS: readonly Provider[] = [
   },
 ];
 
-const byName = new Map<string, Provider>();
-for (const p of PROVIDERS) for (const name of [p.id, p.flag, ...p.aliases]) byName.set(name.toLowerCase(), p);
+/** The other names a provider answers to (`qwen`, `kimi`, `zhipu`, `together`…): each also gets `--<alias>-key`/`-models`. */
+export const aliasNames = (p: Provider): string[] => [...new Set([p.id, ...p.aliases])].filter((name) => name !== p.flag);
+
+/** The name that selects a provider's key variant (`claude-code` for the Claude Code token). */
+export const variantName = (p: Provider): string | undefined => p.keys?.variant?.flag.replace(/-key$/, '');
+
+const byName = new Map<string, { provider: Provider; variant: boolean }>();
+for (const p of PROVIDERS) {
+  for (const name of [p.id, p.flag, ...p.aliases]) byName.set(name.toLowerCase(), { provider: p, variant: false });
+  const variant = variantName(p);
+  if (variant) byName.set(variant, { provider: p, variant: true });
+}
 
 export function findProvider(nameOrAlias: string): Provider | undefined {
+  return byName.get(nameOrAlias.trim().toLowerCase())?.provider;
+}
+
+/** A provider by id, flag, alias or variant name; `variant` says the name chose the key variant (claude-code). */
+export function findProviderChoice(nameOrAlias: string): { provider: Provider; variant: boolean } | undefined {
   return byName.get(nameOrAlias.trim().toLowerCase());
 }
+
+/** Every name `--provider` accepts. */
+export const providerNameList = (): string[] => [...byName.keys()];
 
 export function providerById(id: string): Provider {
   const p = PROVIDERS.find((x) => x.id === id);
@@ -373,8 +391,12 @@ export function endpointOf(p: Provider, extras: Extras, tokens: readonly string[
 export const keyFlag = (p: Provider): string | undefined => (p.keys?.none ? undefined : `${p.flag}-key`);
 export const modelsFlag = (p: Provider): string => `${p.flag}-models`;
 
-/** Names users can type for `--provider`, for error messages. */
-export const providerNames = (): string => PROVIDERS.map((p) => p.id).join(', ');
+/** Names users can type for `--provider`, for error messages: each id with its aliases, `moonshot (kimi)`. */
+export const providerNames = (): string =>
+  PROVIDERS.map((p) => {
+    const others = [...new Set([p.flag, ...p.aliases, variantName(p)])].filter((n): n is string => n !== undefined && n !== p.id);
+    return others.length ? `${p.id} (${others.join(', ')})` : p.id;
+  }).join(', ');
 
 /** A concrete model name the provider serves under the given patterns, for examples. */
 export function exampleModel(p: Provider, matches: (model: string) => boolean, patterns: string): string {

@@ -1,4 +1,5 @@
 /** `config list|add|remove`: provider keys on a live or stopped gateway. */
+import { commandHint } from './command-line.js';
 import type { Output } from '../ui/output.js';
 import { modelsFlag, type Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
@@ -10,6 +11,7 @@ import {
   checkExclusions,
   checkToken,
   maskSecret,
+  optionKey,
   providerInputFromOptions,
   resolveProvider,
   splitKeyList,
@@ -33,7 +35,7 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
     keys = split(value, `--key-env ${name}`);
   }
   if (options.keyStdin) {
-    if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: "printf '%s\\n' \"$KEY\" | get-ai-gateway config add ..." });
+    if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: `printf '%s\\n' "$KEY" | ${commandHint('config add')} ... --key-stdin` });
     let text = '';
     for await (const chunk of stdin) text += chunk;
     keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k.length > 0);
@@ -43,8 +45,9 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
 }
 
 export async function addProvider(options: Record<string, unknown>, out: Output, stdin?: NodeJS.ReadStream): Promise<void> {
-  const provider = resolveProvider(String(options.provider));
+  const { provider, variant } = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
+  options = { ...options, ...extraConfigOptions(provider, options.extraConfig) };
   const keys = await readKeys(options, stdin);
   const keyFlag = options.keyEnv !== undefined ? 'key-env' : options.keyStdin ? 'key-stdin' : 'key';
   for (const key of keys ?? []) checkToken(provider, key, keyFlag);
@@ -53,7 +56,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   }
   // Keys come from readKeys; the models flag is plain --models here.
   const input = providerInputFromOptions(provider, options, (flag) => (flag === modelsFlag(provider) ? 'models' : flag)) ?? { extras: {} };
-  const codeToken = provider.keys?.variant && options[variantOption(provider)];
+  const codeToken = provider.keys?.variant && (variant || options[variantOption(provider)]);
   if (codeToken && !keys) throw new UsageError(`--${provider.keys!.variant!.flag.replace(/-key$/, '')} needs the token in --key, --key-stdin or --key-env`);
   const deployment = await resolveDeployment(options);
 
@@ -88,14 +91,37 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   const masked = result.config.tokens.map(maskSecret);
   if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models, fallback: result.fallback }, reload });
   out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}${result.fallback ? ' (fallback for unknown names)' : ''}; also reachable as ${provider.id}/<model>.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 
 const variantOption = (provider: Provider) =>
   provider.keys!.variant!.flag.replace(/-key$/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * `--extra-config key=value` (repeatable, or comma-separated), as the skill documents write it: each key is a
+ * provider field of the catalog (its ai-proxy name, e.g. zhipuDomain, or its flag), turned into that field's flag.
+ */
+export function extraConfigOptions(provider: Provider, raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  const pairs = (Array.isArray(raw) ? raw : [raw]).flatMap((item) => String(item).split(',')).map((p) => p.trim()).filter(Boolean);
+  const fields = provider.extras ?? [];
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const name = at > 0 ? pair.slice(0, at).trim() : '';
+    const field = fields.find((f) => f.key === name || f.flag === name);
+    if (!field) {
+      throw new UsageError(`--extra-config "${pair}": ${provider.name} has no field "${name || pair}"`, {
+        hint: fields.length ? `its fields: ${fields.map((f) => f.key).join(', ')}` : `${provider.name} takes no extra fields`,
+      });
+    }
+    result[optionKey(field.flag)] = pair.slice(at + 1).trim().replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return result;
+}
+
 export async function removeProvider(options: Record<string, unknown>, out: Output): Promise<void> {
-  const provider = resolveProvider(String(options.provider));
+  const { provider } = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
   const deployment = await resolveDeployment(options);
   const { result: removed, reload } = await editGateway(
@@ -116,20 +142,20 @@ export async function removeProvider(options: Record<string, unknown>, out: Outp
     return;
   }
   out.say(`Removed ${provider.name} (${provider.id}): its key, route, registry and console entry are gone.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 
 
 /** `config fallback --provider <id>`: the provider that takes model names no other route takes. */
 export async function setFallbackProvider(options: Record<string, unknown>, out: Output): Promise<void> {
-  const provider = resolveProvider(String(options.provider));
+  const { provider } = resolveProvider(String(options.provider));
   const writeMode = parseWriteMode(options.writeMode);
   const deployment = await resolveDeployment(options);
   const { result, reload } = await editGateway(
     deployment,
     ({ files, settings }) => {
       if (!files.hasProvider(provider.id)) {
-        throw new UsageError(`${provider.name} (${provider.id}) is not configured`, { hint: `add it first: get-ai-gateway config add --provider ${provider.id} --key-env <VAR> --fallback` });
+        throw new UsageError(`${provider.name} (${provider.id}) is not configured`, { hint: `add it first: ${commandHint('config add', deployment, `--provider ${provider.id} --key-env <VAR> --fallback`)}` });
       }
       const before = files.configuredProviders().find((p) => p.id === provider.id)!.models;
       files.requestFallback(provider.id);
@@ -141,5 +167,5 @@ export async function setFallbackProvider(options: Record<string, unknown>, out:
   );
   if (out.json) return out.result({ fallback: provider.id, models: result.models, reload });
   out.say(`Unknown model names now go to ${provider.name} (${provider.id})${result.added ? `; "*" was added to its models (${result.models})` : ''}.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }

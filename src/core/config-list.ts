@@ -1,4 +1,5 @@
 /** `config list`: read-only, so it loads no lock, no Docker client. */
+import { commandHint } from './command-line.js';
 import chalk from 'chalk';
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
@@ -29,7 +30,7 @@ export async function listProviders(options: Record<string, unknown>, out: Outpu
   if (out.json) return out.result({ dataFolder: deployment.dataFolder, providers });
   if (providers.length === 0) {
     out.say(`No providers configured in ${deployment.dataFolder}.`);
-    out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
+    out.say(`Add one with: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`);
     return;
   }
   out.say(chalk.dim(`Data folder: ${deployment.dataFolder} (${deployment.source})`));

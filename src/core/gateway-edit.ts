@@ -9,6 +9,7 @@ import { checkDataFolder, holdsNothingButOurLock, OUR_MARKER, removeCreatedFolde
 import { OperationalError, UsageError } from './errors.js';
 import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
 import { listDataDir } from './gateway-read.js';
+import { commandHint } from './command-line.js';
 import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
 import { errorMessage } from './store/paths.js';
@@ -30,6 +31,8 @@ export interface ReloadReport {
   engine?: boolean;
   confirmed: boolean;
   ms?: number;
+  /** No gateway file changed: there is nothing to reload. */
+  unchanged?: boolean;
 }
 
 export interface EditResult<T> {
@@ -47,11 +50,12 @@ export function parseWriteMode(value: unknown, env: NodeJS.ProcessEnv = process.
 const RELOAD_WAIT_MS = 2000;
 
 /** The line every changing command ends with. */
-export function describeReload(reload: ReloadReport): string {
+export function describeReload(reload: ReloadReport, deployment: Pick<Deployment, 'dataFolder' | 'containerName'>): string {
+  if (reload.unchanged) return 'Nothing changed: the gateway files already say this.';
   if (reload.engine === false) return 'No Docker engine answered, so the reload is not confirmed: a running gateway picks the change up from its files, a stopped one when it starts.';
   if (!reload.running) return 'The gateway is not running: it reads the change when it starts.';
   if (reload.confirmed) return `Hot-reloaded in ${reload.ms} ms (no restart).`;
-  return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s (it usually follows: see get-ai-gateway logs --component apiserver).`;
+  return `Written; the gateway did not confirm the reload within ${RELOAD_WAIT_MS / 1000} s. It usually follows; see ${commandHint('logs', deployment, '--component apiserver')}.`;
 }
 
 /**
@@ -70,7 +74,8 @@ export async function editGateway<T>(
   // Only `start` creates a gateway in the default place; other edits there need one to exist.
   if (deployment.source === 'default' && !gatewayHere) {
     throw new OperationalError(`no gateway configuration in ${dataFolder}`, {
-      hint: 'run get-ai-gateway start first, or name the folder with --data-folder or the container with --container-name',
+      code: 'deployment.not-found',
+      hint: `run ${commandHint('start')} first, or name the folder with --data-folder or the container with --container-name`,
     });
   }
   const created = await mkdir(dataFolder, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
@@ -91,7 +96,7 @@ export async function editGateway<T>(
       const result = await mutate({ files, settings, alsoWrite });
       await files.syncRoutes();
       const changes: FileChange[] = [...files.changes(), ...alsoWrite];
-      if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings) });
+      if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings, settingsText ?? undefined) });
       // The marker also keeps the image's template from overwriting our files when the container first starts.
       const marker = await readDataFile(dataFolder, MARKER_FILE);
       if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
@@ -108,7 +113,7 @@ export async function editGateway<T>(
     throw error;
   });
   const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
-  let reload: ReloadReport = { running: Boolean(live), confirmed: false, ...(found === 'no-engine' ? { engine: false } : {}) };
+  let reload: ReloadReport = { running: Boolean(live), confirmed: false, unchanged: changedResources.length === 0, ...(found === 'no-engine' ? { engine: false } : {}) };
   if (live && changedResources.length > 0) {
     const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
     reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined };

@@ -27,6 +27,8 @@ import type { Output } from '../ui/output.js';
 import { CLI_VERSION } from '../version.js';
 import { DEFAULT_SETTINGS, SETTINGS_FILE } from './settings.js';
 import { commitChanges, readDataFile } from './store/index.js';
+import { commandHint } from './command-line.js';
+import { resolveDeployment, type DeploymentOptions } from './deployment.js';
 import { OperationalError, UsageError } from './errors.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import type { GatewayFiles } from './gateway-files.js';
@@ -44,8 +46,8 @@ function describeChanges(plan: StartPlan, changed: string[]): string[] {
 /** Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template would overwrite our files). */
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
-    { dataFolder: plan.dataFolder, containerName, source: 'start' },
-    async ({ files, settings }) => {
+    { dataFolder: plan.dataFolder, containerName, source: 'start', nameSource: 'default.cfg' },
+    async ({ files, settings, alsoWrite }) => {
       await applyPlanToFiles(files, plan);
       Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
       return files;
@@ -56,7 +58,7 @@ async function applyPlan(plan: StartPlan, containerName: string) {
 
 export async function runStart(plan: StartPlan, options: Record<string, unknown>, out: Output): Promise<void> {
   out.note(`Timezone: ${plan.timezone.timezone ?? 'unknown'} (from ${plan.timezone.source})`);
-  out.note(`Image:    ${plan.image.ref} (${plan.image.reason})`);
+  out.note(`Image:    ${plan.image.ref}: ${plan.image.reason}`);
   const { timeoutMs } = plan;
   const { docker } = await connectEngine();
   const existing = await findContainer(docker, plan.containerName);
@@ -65,28 +67,30 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     // Most likely made by get-ai-gateway.sh: its configuration lives in the folder mounted at /data.
     const data = existing.inspect.Mounts?.find((m) => m.Destination === '/data')?.Source;
     throw new OperationalError(`a container named ${plan.containerName} exists and was not created by get-ai-gateway; it is left untouched`, {
+      code: 'container.foreign',
       hint: data
-        ? `to take it over, remove it (docker rm -f ${plan.containerName}) and run get-ai-gateway start --data-folder ${data}; or choose another --container-name`
+        ? `to take it over, remove it (docker rm -f ${plan.containerName}) and run ${commandHint('start', { dataFolder: data, containerName: plan.containerName })}; or choose another --container-name`
         : 'choose another name with --container-name',
     });
   }
   if (existing) {
-    const labelled = existing.labels[LABEL_DATA_FOLDER];
-    if (labelled && labelled !== plan.dataFolder && options.dataFolder === undefined) {
-      // The container knows its data folder: re-plan against it so flags apply there.
-      const { planStart } = await import('./start-plan.js');
-      plan = planStart({ options: { ...options, dataFolder: labelled }, env: process.env, timezone: plan.timezone });
-    }
-    const drift = containerDrift(existing, plan);
-    if (drift.length > 0 && !options.recreate) {
-      throw new UsageError(`the existing container ${plan.containerName} differs: ${drift.join('; ')}`, {
-        hint: 'add --recreate to recreate it on the same data folder (configuration kept)',
+    const folder = existing.labels[LABEL_DATA_FOLDER];
+    if (folder && folder !== plan.dataFolder) {
+      throw new UsageError(`container ${plan.containerName} uses the data folder ${folder}, not ${plan.dataFolder}`, {
+        hint: `run ${commandHint('start', { dataFolder: folder, containerName: plan.containerName })}, or choose another --container-name`,
       });
     }
-    if (drift.length > 0) {
+    const drift = containerDrift(existing, plan);
+    if (drift.length > 0 && options.recreate) {
       out.note(`Recreating ${plan.containerName} (${drift.join('; ')}); the data folder ${plan.dataFolder} is kept.`);
       await removeContainer(docker, existing.id, { force: true });
       return createFresh(docker, plan, timeoutMs, out, 'recreated');
+    }
+    if (drift.length > 0) {
+      // The choice is remembered in default.cfg; only a new container can apply it.
+      out.warn(`the container ${plan.containerName} differs from what was asked: ${drift.join('; ')}; it runs as it is for now.`);
+      out.note(`  apply it with: ${commandHint('start', plan, '--recreate')}`);
+      plan = asTheContainerIs(plan, existing);
     }
     const { changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
@@ -113,22 +117,34 @@ function containerDrift(existing: ContainerSummary, plan: StartPlan): string[] {
   }
   const bind = existing.labels[LABEL_BIND] ?? existing.ports[0]?.hostIp;
   if (bind && bind !== plan.bindAddress) drift.push(`bind address ${bind} → ${plan.bindAddress}`);
-  const folder = existing.labels[LABEL_DATA_FOLDER];
-  if (folder && folder !== plan.dataFolder) drift.push(`data folder ${folder} → ${plan.dataFolder}`);
   return drift;
+}
+
+/** The plan with the existing container's image, ports and bind address: what a start without --recreate runs. */
+function asTheContainerIs(plan: StartPlan, existing: ContainerSummary): StartPlan {
+  const env = new Map((existing.inspect.Config?.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as [string, string]));
+  const port = (name: string, fallback: number) => Number(env.get(name)) || fallback;
+  return {
+    ...plan,
+    image: { ...plan.image, ref: existing.image },
+    bindAddress: existing.labels[LABEL_BIND] ?? existing.ports[0]?.hostIp ?? plan.bindAddress,
+    ports: { http: port('GATEWAY_HTTP_PORT', plan.ports.http), https: port('GATEWAY_HTTPS_PORT', plan.ports.https), console: port('CONSOLE_PORT', plan.ports.console) },
+  };
 }
 
 async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number, out: Output, action: 'created' | 'recreated'): Promise<void> {
   const { loadFiles } = await import('./gateway-read.js');
   if (plan.providers.length === 0 && (await loadFiles(plan)).configuredProviders().length === 0) {
     throw new UsageError('no LLM provider configured: pass --<provider>-key … or run in a terminal', {
-      hint: 'for example --openai-key sk-... (see get-ai-gateway start --help)',
+      code: 'usage.no-provider',
+      hint: `for example --openai-key sk-... (see ${commandHint('start --help')})`,
     });
   }
   const busy = await findBusyPorts(plan.bindAddress, [plan.ports.http, plan.ports.https, plan.ports.console]);
   if (busy.length > 0) {
     const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
     throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
+      code: 'port.in-use',
       hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
     });
   }
@@ -213,7 +229,7 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
         timeoutMs,
         intervalMs: 250,
         describe: `the gateway at ${url}`,
-        hint: 'raise --timeout, or see get-ai-gateway logs',
+        hint: `raise --timeout, or see ${commandHint('logs', plan)}`,
         onTick: (ms) => spinner && (spinner.text = `Waiting for the gateway at ${url} (${Math.round(ms / 1000)} s)`),
       },
     );
@@ -231,32 +247,34 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   return ms;
 }
 
-export async function runStop(options: { containerName?: string; json?: boolean }, out: Output): Promise<void> {
-  const name = options.containerName ?? DEFAULT_SETTINGS.containerName;
+export async function runStop(options: DeploymentOptions & { json?: boolean }, out: Output): Promise<void> {
+  const deployment = await resolveDeployment(options);
+  const name = deployment.containerName;
   const { docker } = await connectEngine();
   const container = await findContainer(docker, name);
-  if (!container) throw new OperationalError(`container ${name} not found`, { hint: 'start it with get-ai-gateway start' });
-  if (!container.managed) throw new OperationalError(`container ${name} was not created by get-ai-gateway; it is left untouched`);
+  if (!container) throw new OperationalError(`container ${name} not found`, { code: 'container.not-found', hint: `start it with ${commandHint('start', deployment)}` });
+  if (!container.managed) throw new OperationalError(`container ${name} was not created by get-ai-gateway; it is left untouched`, { code: 'container.foreign' });
   const result = await stopContainer(docker, container.id);
   if (out.json) return out.result({ container: name, action: result });
-  out.say(result === 'stopped' ? `Stopped ${name}. Start it again with get-ai-gateway start.` : `${name} is already stopped.`);
+  out.say(result === 'stopped' ? `Stopped ${name}. Start it again with: ${commandHint('start', deployment)}` : `${name} is already stopped.`);
 }
 
 export async function runDelete(
-  options: { containerName?: string; dataFolder?: string; force?: boolean; purge?: boolean; yes?: boolean; json?: boolean },
+  options: DeploymentOptions & { force?: boolean; purge?: boolean; yes?: boolean; json?: boolean },
   out: Output,
 ): Promise<void> {
-  const name = options.containerName ?? DEFAULT_SETTINGS.containerName;
-  const { resolveDataFolder } = await import('./start-plan.js');
+  const deployment = await resolveDeployment(options);
+  const name = deployment.containerName;
   // A folder named here is checked before anything is touched, engine or not.
-  if (options.purge && options.dataFolder) await confirmPurge(resolveDataFolder(options.dataFolder), { yes: true }, out);
+  if (options.purge && options.dataFolder) await confirmPurge(deployment.dataFolder, { yes: true }, out);
   const { docker } = await connectEngine();
   const container = await findContainer(docker, name);
-  if (container && !container.managed) throw new OperationalError(`container ${name} was not created by get-ai-gateway; it is left untouched`);
+  if (container && !container.managed) throw new OperationalError(`container ${name} was not created by get-ai-gateway; it is left untouched`, { code: 'container.foreign' });
   if (container?.state === 'running' && !options.force) {
-    throw new OperationalError(`container ${name} is running`, { hint: 'stop it first (get-ai-gateway stop) or add --force' });
+    throw new OperationalError(`container ${name} is running`, { code: 'container.running', hint: `stop it first (${commandHint('stop', deployment)}) or add --force` });
   }
-  const dataFolder = options.dataFolder ? resolveDataFolder(options.dataFolder) : container?.labels[LABEL_DATA_FOLDER];
+  // An explicit --data-folder wins; else the folder the container was created with; else the one the resolver found.
+  const dataFolder = options.dataFolder ? deployment.dataFolder : (container?.labels[LABEL_DATA_FOLDER] ?? (deployment.source === 'default' ? undefined : deployment.dataFolder));
   if (options.purge) await confirmPurge(dataFolder, options, out);
 
   const removed = container ? await removeContainer(docker, container.id, { force: options.force }) : 'not-found';
@@ -271,7 +289,7 @@ export async function runDelete(
   out.say(removed === 'removed' ? `Deleted container ${name}.` : `Container ${name} not found; nothing to delete.`);
   if (purged && left.length === 0) out.say(`Deleted the data folder ${dataFolder}.`);
   else if (purged) out.say(`Deleted the gateway's files in ${dataFolder}; kept what is not ours: ${left.join(', ')}.`);
-  else if (dataFolder && existsSync(dataFolder)) out.say(`The data folder ${dataFolder} is kept; get-ai-gateway start uses it again.`);
+  else if (dataFolder && existsSync(dataFolder)) out.say(`The data folder ${dataFolder} is kept; ${commandHint('start', { dataFolder, containerName: name })} uses it again.`);
 }
 
 async function confirmPurge(dataFolder: string | undefined, options: { yes?: boolean }, out: Output): Promise<void> {

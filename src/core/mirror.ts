@@ -10,11 +10,7 @@ const CHINA = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Chongqing
 const SOUTHEAST_ASIA = ['Asia/Singapore', 'Asia/Jakarta', 'Asia/Bangkok', 'Asia/Kuala_Lumpur', 'Asia/Manila', 'Asia/Ho_Chi_Minh'];
 
 export function registryForTimezone(timezone: string | undefined): string {
-  const tz = timezone ?? '';
-  if (CHINA.includes(tz)) return REGISTRIES.hangzhou;
-  if (SOUTHEAST_ASIA.includes(tz)) return REGISTRIES.singapore;
-  if (/^(America|US|Canada)\//.test(tz)) return REGISTRIES.northAmerica;
-  return REGISTRIES.hangzhou;
+  return mirrorForTimezone(timezone) ?? REGISTRIES.hangzhou;
 }
 
 /** Every mirror, the preferred one first: the order a failed pull falls back in. */
@@ -76,29 +72,52 @@ export interface ImageChoice {
   reason: string;
 }
 
+/** The mirror a timezone maps to, or undefined when it maps to none (the caller then uses the default). */
+export function mirrorForTimezone(timezone: string | undefined): string | undefined {
+  const tz = timezone ?? '';
+  if (CHINA.includes(tz)) return REGISTRIES.hangzhou;
+  if (SOUTHEAST_ASIA.includes(tz)) return REGISTRIES.singapore;
+  if (/^(America|US|Canada)\//.test(tz)) return REGISTRIES.northAmerica;
+  return undefined;
+}
+
+const MIRROR_NAMES: Record<string, string> = {
+  [REGISTRIES.hangzhou]: 'Hangzhou',
+  [REGISTRIES.singapore]: 'Singapore',
+  [REGISTRIES.northAmerica]: 'North America',
+};
+
 export function chooseImage(opts: {
   timezone: DetectedTimezone;
   imageRepo?: string;
   imageTag?: string;
   env: NodeJS.ProcessEnv;
+  /** What the data folder's default.cfg remembers from an earlier start. */
+  saved?: { imageRepo?: string; pluginRegistry?: string };
 }): ImageChoice {
   const tag = opts.imageTag ?? 'latest';
   const zoneRegistry = registryForTimezone(opts.timezone.timezone);
-  const pluginRegistry = opts.env.PLUGIN_REGISTRY?.trim() || zoneRegistry;
-  const explicitRepo = opts.imageRepo ?? opts.env.IMAGE_REPO?.trim();
-  if (explicitRepo) {
-    const via = opts.imageRepo ? '--image-repo' : 'IMAGE_REPO';
-    return { repo: explicitRepo, tag, pluginRegistry, fallbackRepos: [], reason: `from ${via}` };
+  const envRegistry = opts.env.PLUGIN_REGISTRY?.trim();
+  const pluginRegistry = envRegistry || opts.saved?.pluginRegistry || zoneRegistry;
+  const envRepo = opts.env.IMAGE_REPO?.trim();
+  const explicit: [string | undefined, string][] = [
+    [opts.imageRepo, 'from --image-repo'],
+    [envRepo, 'from IMAGE_REPO'],
+    [opts.saved?.imageRepo, 'from default.cfg'],
+  ];
+  for (const [repo, reason] of explicit) if (repo) return { repo, tag, pluginRegistry, fallbackRepos: [], reason };
+  if (envRegistry) {
+    return { repo: `${envRegistry}/higress/all-in-one`, tag, pluginRegistry, fallbackRepos: [], reason: 'from PLUGIN_REGISTRY' };
   }
-  if (opts.env.PLUGIN_REGISTRY?.trim()) {
-    return { repo: `${pluginRegistry}/higress/all-in-one`, tag, pluginRegistry, fallbackRepos: [], reason: 'from PLUGIN_REGISTRY' };
-  }
-  const zone = opts.timezone.timezone ?? 'unknown';
+  const zone = opts.timezone.timezone;
+  const matched = mirrorForTimezone(zone) !== undefined;
   return {
     repo: `${zoneRegistry}/higress/all-in-one`,
     tag,
     pluginRegistry,
     fallbackRepos: mirrorsInFallbackOrder(zoneRegistry).slice(1).map((r) => `${r}/higress/all-in-one`),
-    reason: `nearest to timezone ${zone} (${opts.timezone.source})`,
+    reason: matched
+      ? `${MIRROR_NAMES[zoneRegistry]} mirror, nearest to timezone ${zone} (from ${opts.timezone.source})`
+      : `${MIRROR_NAMES[zoneRegistry]} mirror (default: ${zone ? `timezone ${zone} has no nearer mirror` : 'timezone unknown'})`,
   };
 }

@@ -1,6 +1,8 @@
 /** Turning flag values into a validated provider configuration, and telling real entries from placeholders. */
+import { commandHint } from './command-line.js';
 import { readFileSync } from 'node:fs';
-import { findProvider, keyFlag, modelsFlag, PROVIDERS, providerNames, type ExtraField, type Extras, type Provider } from './catalog.js';
+import { aliasNames, findProviderChoice, keyFlag, modelsFlag, PROVIDERS, providerNameList, providerNames, type ExtraField, type Extras, type Provider } from './catalog.js';
+import { closest } from './suggest.js';
 import { UsageError } from './errors.js';
 import { normalizeModelList, validateModelPatterns } from './model-patterns.js';
 import type { ProviderConfig } from './gateway-files.js';
@@ -28,10 +30,15 @@ export function maskSecret(secret: string): string {
   return secret.length <= 8 ? `${secret.slice(0, 2)}***` : `${secret.slice(0, 4)}***${secret.slice(-4)}`;
 }
 
-export function resolveProvider(name: string): Provider {
-  const provider = findProvider(name);
-  if (!provider) throw new UsageError(`unknown provider "${name}"`, { hint: `valid providers: ${providerNames()}` });
-  return provider;
+/** `--provider` by id, alias or variant name (`claude-code`); an unknown name gets a did-you-mean and every name. */
+export function resolveProvider(name: string): { provider: Provider; variant: boolean } {
+  const choice = findProviderChoice(name);
+  if (choice) return choice;
+  const near = closest(name, providerNameList(), 2);
+  throw new UsageError(`unknown provider "${name}"${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`, {
+    code: 'usage.unknown-provider',
+    hint: `providers (aliases in parentheses): ${providerNames()}`,
+  });
 }
 
 /** camelCase option name commander gives a flag: `azure-service-url` → `azureServiceUrl`. */
@@ -46,7 +53,7 @@ export function checkToken(provider: Provider, token: string, flag: string): voi
   if (/[\r\n]/.test(token)) throw new UsageError(`--${flag} contains a line break`, { hint: 'pass one key per value; keys never span lines' });
   if (/[\u0000-\u001f\u007f]/.test(token)) throw new UsageError(`--${flag} contains a control character`, { hint: 'keys are printable text: check how the key was pasted' });
   const problem = provider.keys?.validate?.(token);
-  if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see get-ai-gateway config add --help` });
+  if (problem) throw new UsageError(`--${flag} ${problem}`, { hint: `see ${commandHint('config add --help')}` });
 }
 
 export interface ProviderInput {
@@ -54,6 +61,8 @@ export interface ProviderInput {
   tokens?: string[];
   /** Tokens from the variant key flag (e.g. --claude-code-key). */
   variantTokens?: string[];
+  /** The key flag the tokens came from (an alias such as --kimi-key names itself in messages). */
+  keyFlag?: string;
   models?: string;
   /** Raw extra values by field key, as typed. */
   extras: Record<string, string | boolean | undefined>;
@@ -65,18 +74,28 @@ export function providerInputFromOptions(
   options: Record<string, unknown>,
   flagFor: (flag: string) => string = (f) => f,
 ): ProviderInput | undefined {
+  // A flag and its alias flags (--moonshot-key, --kimi-key) are one flag: at most one of them may be given.
+  const givenFlag = (flags: string[]) => {
+    const given = flags.map(flagFor).filter((flag) => options[optionKey(flag)] !== undefined);
+    if (given.length > 1) throw new UsageError(`${given.map((f) => `--${f}`).join(' and ')} name the same setting of ${provider.name}: give only one`);
+    return given[0];
+  };
+  const aliases = aliasNames(provider);
   const tokensOf = (flag: string | undefined) => {
     if (!flag) return undefined;
-    const value = options[optionKey(flagFor(flag))];
-    if (value === undefined) return undefined;
+    const value = options[optionKey(flag)];
     const values = (Array.isArray(value) ? value : [value]).map(String);
     const tokens = values.flatMap(splitKeyList);
-    if (tokens.length === 0) throw new UsageError(`--${flagFor(flag)} is empty`, { hint: 'pass the API key itself' });
+    if (tokens.length === 0) throw new UsageError(`--${flag} is empty`, { hint: 'pass the API key itself' });
     return tokens;
   };
-  const tokens = tokensOf(keyFlag(provider));
-  const variantTokens = tokensOf(provider.keys?.variant?.flag);
-  const models = options[optionKey(flagFor(modelsFlag(provider)))] as string | undefined;
+  const key = keyFlag(provider);
+  const usedKeyFlag = key ? givenFlag([key, ...aliases.map((a) => `${a}-key`)]) : undefined;
+  const tokens = tokensOf(usedKeyFlag);
+  const variantFlag = provider.keys?.variant?.flag;
+  const variantTokens = variantFlag && options[optionKey(flagFor(variantFlag))] !== undefined ? tokensOf(flagFor(variantFlag)) : undefined;
+  const modelsGiven = givenFlag([modelsFlag(provider), ...aliases.map((a) => `${a}-models`)]);
+  const models = modelsGiven === undefined ? undefined : (options[optionKey(modelsGiven)] as string);
   const extras: ProviderInput['extras'] = {};
   let anyExtra = false;
   for (const field of provider.extras ?? []) {
@@ -87,7 +106,7 @@ export function providerInputFromOptions(
     }
   }
   if (!tokens && !variantTokens && !anyExtra && models === undefined) return undefined;
-  return { tokens, variantTokens, models, extras };
+  return { tokens, variantTokens, models, extras, keyFlag: usedKeyFlag };
 }
 
 /** Validates one provider's input and builds its configuration; every problem names the flag to fix. */
@@ -97,7 +116,7 @@ export function buildProviderConfig(
   opts: { readFile?: (path: string) => string; previous?: ProviderConfig; keyFlagName?: string; modelsFlagName?: string } = {},
 ): ProviderConfig {
   const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  const flag = opts.keyFlagName ?? keyFlag(provider);
+  const flag = opts.keyFlagName ?? input.keyFlag ?? keyFlag(provider);
   if (input.tokens && input.variantTokens) {
     throw new UsageError(`use either --${flag} or --${provider.keys!.variant!.flag}, not both`);
   }
@@ -119,18 +138,18 @@ export function buildProviderConfig(
     for (const key of Object.keys(variantSets)) if (opts.previous.extras[key] !== undefined) extras[key] = opts.previous.extras[key]!;
   }
 
-  for (const field of provider.extras ?? []) {
-    if (field.required && extras[field.key] === undefined) {
-      throw new UsageError(`${provider.name} needs --${field.flag}`, { hint: field.example ? `for example --${field.flag} ${field.example}` : undefined });
-    }
-  }
+  // Everything missing in one message, not one per run.
+  const missing = (provider.extras ?? []).filter((field) => field.required && extras[field.key] === undefined);
   const alternatives = provider.keys?.alternatives ?? [];
   const viaAlternative = alternatives.some((set) => set.every((key) => extras[key] !== undefined));
-  if (tokens.length === 0 && !provider.keys?.none && !provider.keys?.optional && !viaAlternative) {
+  const needsKey = tokens.length === 0 && !provider.keys?.none && !provider.keys?.optional && !viaAlternative;
+  if (missing.length > 0 || needsKey) {
     const others = alternatives.map((set) => set.map((k) => `--${fieldByKey(provider, k).flag}`).join(' + '));
-    throw new UsageError(`${provider.name} needs --${flag}${others.length ? ` (or ${others.join(' or ')})` : ''}`, {
-      hint: `for example --${flag} <your ${provider.name} API key>`,
-    });
+    const needs = missing.map((field) => `--${field.flag}`);
+    if (needsKey) needs.push(`--${flag}${others.length ? ` (or ${others.join(' or ')})` : ''}`);
+    const examples = missing.filter((field) => field.example).map((field) => `--${field.flag} ${field.example}`);
+    if (needsKey) examples.push(`--${flag} <your ${provider.name} API key>`);
+    throw new UsageError(`${provider.name} needs ${listWords(needs)}`, { code: 'usage.missing-field', hint: examples.length ? `for example ${examples.join(' ')}` : undefined });
   }
   const complete = provider.complete?.(extras, tokens) ?? extras;
   // Models that follow from the configuration (DeepL's plan) are recomputed unless given.
@@ -144,6 +163,8 @@ export function buildProviderConfig(
   if (problem) throw new UsageError(problem);
   return { id: provider.id, tokens, models, extras: complete };
 }
+
+const listWords = (items: string[]): string => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
 
 function fieldByKey(provider: Provider, key: string): ExtraField {
   return provider.extras!.find((f) => f.key === key)!;

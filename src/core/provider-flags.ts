@@ -1,29 +1,36 @@
 /** The per-provider flags of `start` and `config add`, generated from the catalog. */
 import { Option, type Command } from 'commander';
-import { keyFlag, modelsFlag, PROVIDERS, type ExtraField, type Provider } from './catalog.js';
+import { aliasNames, keyFlag, modelsFlag, PROVIDERS, type ExtraField, type Provider } from './catalog.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function extraFieldOption(field: ExtraField, provider: Provider): Option {
   const what = `${provider.name}: ${field.label}`;
   if (field.kind === 'boolean') return new Option(`--${field.flag}`, what);
-  const option = new Option(`--${field.flag} <${field.kind === 'number' ? 'n' : 'value'}>`, what);
+  const option = new Option(`--${field.flag} <${field.kind === 'number' ? 'n' : 'value'}>`, field.default === undefined ? what : `${what} (default: ${field.default})`);
   if (field.choices) option.choices(field.choices);
   return option;
 }
 
-/** `--<provider>-key`, `--<provider>-models` and the extra fields of every provider (for `start`). */
+/**
+ * `--<provider>-key`, `--<provider>-models` and the extra fields of every provider (for `start`). Aliases
+ * (`--kimi-key`, `--qwen-models`…) are real flags, hidden from the list and named once in the key flag's help.
+ */
 export function addStartProviderFlags(command: Command): Command {
   const add = (option: Option) => command.addOption(option.helpGroup('LLM provider options:'));
   const seen = new Set<string>();
   for (const provider of PROVIDERS) {
     const key = keyFlag(provider);
+    const aliases = aliasNames(provider);
+    const also = aliases.length ? `; also ${aliases.map((a) => `--${a}-key`).join(', ')}` : '';
     if (key) {
-      add(new Option(`--${key} <keys>`, `${provider.name} API key (comma-separated for a key pool)`).argParser(collect));
+      add(new Option(`--${key} <keys>`, `${provider.name} API key (comma-separated for a key pool${also})`).argParser(collect));
+      for (const alias of aliases) add(new Option(`--${alias}-key <keys>`).argParser(collect).hideHelp());
     }
     const variant = provider.keys?.variant;
     if (variant) add(new Option(`--${variant.flag} <token>`, `${provider.name}: ${variant.label}`).argParser(collect));
-    add(new Option(`--${modelsFlag(provider)} <patterns>`, `${provider.name} models (default ${provider.modelsForHelp ?? provider.defaultModels})`));
+    add(new Option(`--${modelsFlag(provider)} <patterns>`, `${provider.name} models (default: ${provider.modelsForHelp ?? provider.defaultModels})`));
+    for (const alias of aliases) add(new Option(`--${alias}-models <patterns>`).hideHelp());
     for (const field of provider.extras ?? []) {
       if (seen.has(field.flag)) continue;
       seen.add(field.flag);

@@ -38,7 +38,7 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
   );
   if (out.json) return out.result({ rule: { id: result.id, pattern: result.pattern, model: result.model }, reload });
   out.say(`Added rule [${result.id}] ${result.pattern} -> ${result.model}${result.wasEnabled ? '' : ' (auto-routing is now on)'}.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 
 export async function removeRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -58,7 +58,7 @@ export async function removeRoute(options: Record<string, unknown>, out: Output)
   );
   if (out.json) return out.result({ removed: result, reload });
   out.say(`Removed rule [${result.id}] ${result.pattern} -> ${result.model}. Later rules moved up one id.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }
 
 export async function setDefaultRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -78,5 +78,5 @@ export async function setDefaultRoute(options: Record<string, unknown>, out: Out
   );
   if (out.json) return out.result({ enabled: true, defaultModel: model, reload });
   out.say(`Auto-routing is on; ${AUTO_MODEL} falls back to ${model}.`);
-  out.say(describeReload(reload));
+  out.say(describeReload(reload, deployment));
 }

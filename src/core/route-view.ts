@@ -1,4 +1,5 @@
 /** `route list` and `route test`: read-only, so they load no lock and no Docker client. */
+import { commandHint } from './command-line.js';
 import chalk from 'chalk';
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
@@ -20,7 +21,7 @@ export async function listRoutes(options: Record<string, unknown>, out: Output):
   if (out.json) return out.result(view);
   out.say(`Auto-routing for ${AUTO_MODEL}: ${routing.enabled ? chalk.green('on') : 'off'}; default model: ${routing.defaultModel ?? '(none)'}`);
   if (view.rules.length === 0) {
-    out.say('No rules. Add one with: get-ai-gateway route add --model <model> --trigger "word|other words"');
+    out.say(`No rules. Add one with: ${commandHint('route add', deployment, '--model <model> --trigger "word|other words"')}`);
     return;
   }
   for (const rule of view.rules) out.say(`  [${rule.id}] ${rule.pattern}  ->  ${rule.model}`);
@@ -43,7 +44,7 @@ export async function testRoute(message: string, options: Record<string, unknown
       upstreamModel: target?.upstreamModel ?? null,
     });
   }
-  if (!decision.enabled) return out.say(`Auto-routing is off: ${AUTO_MODEL} is not routed (enable it with get-ai-gateway route default --model <model>).`);
+  if (!decision.enabled) return out.say(`Auto-routing is off: ${AUTO_MODEL} is not routed (enable it with ${commandHint('route default', deployment, '--model <model>')}).`);
   if (decision.ruleId !== undefined) out.say(`${decision.model}  (rule [${decision.ruleId}] ${decision.pattern})`);
   else out.say(`${decision.model ?? '(no default model)'}  (no rule matched: default model)`);
   if (target) out.say(`  ${describeResolution(target)}`);

@@ -1,4 +1,5 @@
 /** Auto-routing rules for model `higress/auto`, checked with the gateway's own regex semantics (RE2). */
+import { commandHint } from './command-line.js';
 import { RE2JS } from 're2js';
 import { UsageError } from './errors.js';
 import type { AutoRouting, RoutingRule } from './gateway-files.js';
@@ -68,12 +69,12 @@ export function insertRule(rules: RoutingRule[], rule: RoutingRule, position: nu
 export function parseRuleId(value: unknown, count: number, flag = '--rule-id', allowEnd = false): number {
   const text = String(value).trim();
   const max = allowEnd ? count : count - 1;
-  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number (got "${text}")`, { hint: 'see get-ai-gateway route list for the ids' });
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number (got "${text}")`, { hint: `see ${commandHint('route list')} for the ids` });
   const n = Number(text);
   if (n > max) {
     throw new UsageError(
       count === 0 && !allowEnd ? `${flag} ${n}: there are no rules` : `${flag} ${n} is out of range (0 to ${max})`,
-      { hint: 'see get-ai-gateway route list for the ids' },
+      { hint: `see ${commandHint('route list')} for the ids` },
     );
   }
   return n;

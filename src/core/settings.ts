@@ -1,4 +1,6 @@
 /** `<data>/default.cfg`: upstream's env-file format, so later commands need no flags again. Never holds keys. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PROVIDERS } from './catalog.js';
 
 export interface Settings {
@@ -67,25 +69,64 @@ export function parseSettings(text: string): Settings {
   };
 }
 
-export function formatSettings(s: Settings): string {
-  const lines = [
-    '# get-ai-gateway settings (upstream get-ai-gateway.sh format). API keys are never stored here:',
-    '# they live only in wasmplugins/ai-proxy.internal.yaml.',
-    'MODE=full',
-    `GATEWAY_HTTP_PORT=${s.httpPort}`,
-    `GATEWAY_HTTPS_PORT=${s.httpsPort}`,
-    `CONSOLE_PORT=${s.consolePort}`,
-    `CONTAINER_NAME=${s.containerName}`,
-    `BIND_ADDRESS=${s.bindAddress}`,
+/** Lines that may hold a secret (upstream wrote keys here): never kept. */
+const SECRET_LINE = /^(?:[A-Z0-9_]*_(?:API_KEY|KEY|SECRET|TOKEN|EXTRA_CONFIGS))$/;
+const secretEnvs = new Set(PROVIDERS.flatMap((p) => (p.extras ?? []).filter((f) => f.secret && f.env).map((f) => f.env!)));
+
+/** Our keys in the order a fresh file lists them; undefined values are left out (and removed from an old file). */
+function settingLines(s: Settings): [string, string | undefined][] {
+  const lines: [string, string | undefined][] = [
+    ['MODE', 'full'],
+    ['GATEWAY_HTTP_PORT', String(s.httpPort)],
+    ['GATEWAY_HTTPS_PORT', String(s.httpsPort)],
+    ['CONSOLE_PORT', String(s.consolePort)],
+    ['CONTAINER_NAME', s.containerName],
+    ['BIND_ADDRESS', s.bindAddress],
+    ['PLUGIN_REGISTRY', s.pluginRegistry],
+    ['IMAGE_REPO', s.imageRepo],
+    ['IMAGE_TAG', s.imageTag],
+    ['ENABLE_AUTO_ROUTING', String(s.autoRouting)],
+    ['AUTO_ROUTING_DEFAULT_MODEL', s.autoRoutingDefaultModel],
   ];
-  if (s.pluginRegistry) lines.push(`PLUGIN_REGISTRY=${s.pluginRegistry}`);
-  if (s.imageRepo) lines.push(`IMAGE_REPO=${s.imageRepo}`);
-  if (s.imageTag) lines.push(`IMAGE_TAG=${s.imageTag}`);
-  lines.push(`ENABLE_AUTO_ROUTING=${s.autoRouting}`);
-  if (s.autoRoutingDefaultModel) lines.push(`AUTO_ROUTING_DEFAULT_MODEL=${s.autoRoutingDefaultModel}`);
-  for (const p of PROVIDERS) {
-    const models = s.models[p.id];
-    if (models !== undefined) lines.push(`${p.env}_MODELS=${models}`);
+  for (const p of PROVIDERS) lines.push([`${p.env}_MODELS`, s.models[p.id]]);
+  return lines;
+}
+
+const HEADER = [
+  '# get-ai-gateway settings (upstream get-ai-gateway.sh format). API keys are never stored here:',
+  '# they live only in wasmplugins/ai-proxy.internal.yaml. Comments and other lines you add are kept.',
+];
+
+/**
+ * The settings file text. Given the previous text, every comment and line we do not own stays where it was;
+ * our keys are updated in place, removed when unset, appended when new. Lines that may hold secrets are dropped.
+ */
+export function formatSettings(s: Settings, previous?: string): string {
+  const wanted = new Map(settingLines(s));
+  const out: string[] = [];
+  const written = new Set<string>();
+  const oldLines = previous === undefined ? HEADER : previous.replace(/\r?\n$/, '').split(/\r?\n/);
+  for (const line of oldLines) {
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1];
+    if (key === undefined) {
+      out.push(line);
+      continue;
+    }
+    if (SECRET_LINE.test(key) || secretEnvs.has(key)) continue;
+    if (!wanted.has(key)) {
+      out.push(line);
+      continue;
+    }
+    if (written.has(key)) continue;
+    written.add(key);
+    const value = wanted.get(key);
+    if (value !== undefined) out.push(`${key}=${value}`);
   }
-  return lines.join('\n') + '\n';
+  for (const [key, value] of wanted) if (!written.has(key) && value !== undefined) out.push(`${key}=${value}`);
+  return out.join('\n') + '\n';
+}
+
+export function readSettingsIn(dataFolder: string): Settings | undefined {
+  const path = join(dataFolder, SETTINGS_FILE);
+  return existsSync(path) ? parseSettings(readFileSync(path, 'utf8')) : undefined;
 }

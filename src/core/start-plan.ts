@@ -9,9 +9,9 @@ import { UsageError } from './errors.js';
 import { GatewayFiles, MARKER_FILE, type AutoRouting, type ProviderConfig } from './gateway-files.js';
 import { chooseImage, type DetectedTimezone, type ImageChoice } from './mirror.js';
 import { buildProviderConfig, checkExclusions, optionKey, providerInputFromOptions } from './provider-config.js';
-import { DEFAULT_SETTINGS, formatSettings, parseEnvFile, parseSettings, SETTINGS_FILE, type Settings } from './settings.js';
+import { resolveDataFolder } from './deployment.js';
+import { DEFAULT_SETTINGS, formatSettings, parseEnvFile, parseSettings, readSettingsIn, SETTINGS_FILE, type Settings } from './settings.js';
 
-export const DEFAULT_DATA_FOLDER = './higress';
 
 export interface StartPlan {
   dataFolder: string;
@@ -115,15 +115,6 @@ export function parsePort(value: unknown, flag: string): number {
 
 const portDefaults: Record<string, number> = { 'http-port': 8080, 'https-port': 8443, 'console-port': 8001 };
 
-export function resolveDataFolder(value: string | undefined, cwd = process.cwd()): string {
-  const folder = value ?? DEFAULT_DATA_FOLDER;
-  return isAbsolute(folder) ? folder : resolve(cwd, folder);
-}
-
-export function readSettingsIn(dataFolder: string): Settings | undefined {
-  const path = join(dataFolder, SETTINGS_FILE);
-  return existsSync(path) ? parseSettings(readFileSync(path, 'utf8')) : undefined;
-}
 
 export interface StartInput {
   options: Record<string, unknown>;
@@ -172,14 +163,15 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   }
 
   const imageTag = (options.imageTag as string | undefined) ?? base.imageTag;
-  const imageRepo = (options.imageRepo as string | undefined) ?? base.imageRepo;
+  // Remembered in default.cfg, so a later plain `start` (or `--recreate`) uses the registry the user chose.
+  const imageRepo = (options.imageRepo as string | undefined) ?? (env.IMAGE_REPO?.trim() || undefined) ?? base.imageRepo;
   if (imageTag !== undefined && !/^[\w][\w.-]{0,127}$/.test(imageTag)) {
     throw new UsageError(`--image-tag "${imageTag}" is not a valid image tag`);
   }
   if (imageRepo !== undefined && !/^[a-z0-9]+([._:/-][a-z0-9]+)*$/i.test(imageRepo)) {
     throw new UsageError(`--image-repo "${imageRepo}" is not a valid image repository`, { hint: 'for example --image-repo registry.example.com/higress/all-in-one' });
   }
-  const choice = chooseImage({ timezone, imageRepo, imageTag, env });
+  const choice = chooseImage({ timezone, imageRepo: options.imageRepo as string | undefined, imageTag, env, saved: saved && { imageRepo: saved.imageRepo, pluginRegistry: saved.pluginRegistry } });
   const image = { ...choice, ref: `${choice.repo}:${choice.tag}` };
 
   const settings: Settings = {

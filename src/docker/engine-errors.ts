@@ -19,5 +19,5 @@ export function reasonOf(error: unknown): string {
 }
 
 export function engineFailure(what: string, error: unknown, hint?: string): OperationalError {
-  return new OperationalError(`${what}: ${reasonOf(error)}`, { hint, cause: error });
+  return new OperationalError(`${what}: ${reasonOf(error)}`, { hint, cause: error, code: 'engine.failed' });
 }

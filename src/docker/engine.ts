@@ -148,7 +148,7 @@ function unreachableError(attempts: Attempt[], exclusive: boolean, environment: 
     hint = 'Start Docker (Docker Desktop, `colima start`, `sudo systemctl start docker` or `podman machine start`) and try again.';
   }
   const what = tooOld && !denied ? 'Docker engine not usable' : 'Docker engine not reachable';
-  return new OperationalError(`${what} (tried ${tried.join('; ') || 'nothing'})`, { hint });
+  return new OperationalError(`${what} (tried ${tried.join('; ') || 'nothing'})`, { hint, code: 'engine.unreachable' });
 }
 
 function describeFailure(error: unknown): { reason: string; code?: string } {

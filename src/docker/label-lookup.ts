@@ -1,14 +1,26 @@
 /**
- * The data folder recorded on our container, read with one plain Engine API call:
- * `config list` and `route list` need only this.
+ * Our containers and the data folders on their labels, read with one plain Engine API call: the resolver
+ * needs only this, and `config list`/`route list` must not pay for dockerode.
  */
 import { LABEL_DATA_FOLDER, LABEL_MANAGED } from './container.js';
-import { connectLightEngine, inspectContainer } from './light-engine.js';
+import { connectLightEngine } from './light-engine.js';
 
-/** No engine, or no such container of ours, gives undefined. */
-export async function containerDataFolder(name: string): Promise<string | undefined> {
+interface ListedContainer {
+  Names?: string[];
+  Labels?: Record<string, string>;
+}
+
+/** Every container carrying our labels; undefined when no engine answers. */
+export async function labelledContainers(): Promise<{ name: string; dataFolder: string }[] | undefined> {
   const engine = await connectLightEngine();
-  const info = engine && (await inspectContainer(engine, name).catch(() => undefined));
-  const labels = info?.Config.Labels ?? {};
-  return labels[LABEL_MANAGED] === 'true' ? labels[LABEL_DATA_FOLDER] : undefined;
+  if (!engine) return undefined;
+  const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_MANAGED}=true`] }));
+  const res = await engine.request('GET', `/containers/json?all=1&filters=${filters}`).catch(() => undefined);
+  if (res?.status !== 200) return undefined;
+  const listed = JSON.parse(res.body.toString('utf8')) as ListedContainer[];
+  return listed.flatMap((c) => {
+    const name = c.Names?.[0]?.replace(/^\//, '');
+    const dataFolder = c.Labels?.[LABEL_DATA_FOLDER];
+    return name && dataFolder ? [{ name, dataFolder }] : [];
+  });
 }

@@ -1,4 +1,5 @@
 /** The running gateway seen from a file edit: where the final rename happens and how a reload is confirmed. */
+import { commandHint } from '../core/command-line.js';
 import type { Deployment } from '../core/deployment.js';
 import { OperationalError } from '../core/errors.js';
 import type { WriteMode } from '../core/gateway-edit.js';
@@ -33,7 +34,8 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
   if (!engine || !container?.State.Running || !ours) {
     if (writeMode === 'container') {
       throw new OperationalError(`--write-mode container needs the running container ${deployment.containerName}`, {
-        hint: 'start it with get-ai-gateway start, or use --write-mode host',
+        code: 'container.not-running',
+        hint: `start it with ${commandHint('start', deployment)}, or use --write-mode host`,
       });
     }
     return undefined;

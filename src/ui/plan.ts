@@ -1,12 +1,17 @@
 import chalk from 'chalk';
 import { providerById } from '../core/catalog.js';
 import { maskSecret } from '../core/provider-config.js';
+import { loadFiles } from '../core/gateway-read.js';
 import { renderFreshDataFolder, type StartPlan } from '../core/start-plan.js';
 import type { Output } from './output.js';
 
 /** `start --dry-run`: everything resolved, nothing written. */
 export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
   const files = plan.existing ? [] : (await renderFreshDataFolder(plan)).map((f) => f.path).sort();
+  // An existing folder keeps what it has: show that next to what the flags add.
+  const current = plan.existing ? await loadFiles(plan) : undefined;
+  const kept = (current?.configuredProviders() ?? []).filter((c) => !plan.providers.some((p) => p.id === c.id)).map((c) => c.id);
+  const routingNow = current?.autoRouting();
   const providers = plan.providers.map((p) => ({
     id: p.id,
     name: providerById(p.id).name,
@@ -29,22 +34,30 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     dataFolder: plan.dataFolder,
     existingDataFolder: plan.existing,
     providers,
+    keptProviders: kept,
     autoRouting: plan.autoRouting ?? null,
     files,
   };
   if (out.json) return out.result(result);
   out.say(chalk.bold('Plan (dry run: nothing is written, Docker is not touched)'));
   out.say(`  Timezone:        ${result.timezone ?? 'unknown'} (from ${result.timezoneSource})`);
-  out.say(`  Image:           ${result.image} (${result.imageReason})`);
+  out.say(`  Image:           ${result.image}: ${result.imageReason}`);
   if (result.fallbackImages.length) out.say(`  Fallback images: ${result.fallbackImages.join(', ')}`);
   out.say(`  Plugin registry: ${result.pluginRegistry}`);
   out.say(`  Container:       ${result.containerName} (restart policy always)`);
   out.say(`  Ports:           ${plan.bindAddress}:${plan.ports.http} HTTP, :${plan.ports.https} HTTPS, :${plan.ports.console} console`);
   for (const m of plan.mounts) out.say(`  Mount:           ${m.host} -> ${m.container}`);
   out.say(`  Container env:   ${result.env.join(', ')} (no keys)`);
-  out.say(`  Providers:       ${providers.length ? '' : 'none'}`);
+  const noProviders = plan.existing ? 'none configured and none given' : 'none given: start stops here (pass --<provider>-key, e.g. --openai-key)';
+  out.say(`  Providers:       ${providers.length || kept.length ? '' : noProviders}`);
   for (const p of providers) out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
-  out.say(`  Auto-routing:    ${plan.autoRouting ? `on, default model ${plan.autoRouting.defaultModel}` : 'unchanged'}`);
+  if (kept.length) out.say(`    kept as configured: ${kept.join(', ')}`);
+  const routing = plan.autoRouting
+    ? `on, default model ${plan.autoRouting.defaultModel}`
+    : routingNow
+      ? `kept ${routingNow.enabled ? `on (default model ${routingNow.defaultModel ?? 'none'})` : 'off'}`
+      : 'off (turn it on with --auto-routing --auto-routing-default-model <model>)';
+  out.say(`  Auto-routing:    ${routing}`);
   if (plan.existing) {
     out.say(`  Data folder:     ${plan.dataFolder} (exists: providers above would be applied to it)`);
   } else {

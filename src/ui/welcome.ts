@@ -1,3 +1,4 @@
+import { commandHint } from '../core/command-line.js';
 import chalk from 'chalk';
 import { exampleModel } from '../core/catalog.js';
 import type { ReloadReport } from '../core/gateway-edit.js';
@@ -73,7 +74,7 @@ export function buildWelcome(input: {
     logsFolder: `${plan.dataFolder}/logs`,
     changes: input.changes,
     reload: input.reload,
-    stop: `get-ai-gateway stop${plan.containerName === 'higress-ai-gateway' ? '' : ` --container-name ${plan.containerName}`}`,
+    stop: commandHint('stop', plan),
   };
 }
 

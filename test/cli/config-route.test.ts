@@ -199,7 +199,7 @@ describe('route list / add / remove / default / test', () => {
 
 describe('bad input: exit 2, one line, no file changed', () => {
   const cases: [string, string[], string, Record<string, string>?][] = [
-    ['unknown provider lists the valid ones', ['config', 'add', '--provider', 'nope', '--key', 'k'], 'valid providers: aliyun'],
+    ['unknown provider lists the valid ones', ['config', 'add', '--provider', 'nope', '--key', 'k'], 'providers (aliases in parentheses): aliyun (dashscope, qwen)'],
     ['missing key', ['config', 'add', '--provider', 'openai'], '--key'],
     ['empty key', ['config', 'add', '--provider', 'openai', '--key', ''], '--key is empty'],
     ['key with a newline', ['config', 'add', '--provider', 'openai', '--key-env', 'K'], 'line break', { K: 'sk-a\nsk-b' }],

@@ -231,7 +231,7 @@ describe('doctor', () => {
     expect(by('engine')[0]).toMatchObject({ status: 'fail', message: expect.stringContaining('not reachable') });
     expect(by('placeholders')[0]).toMatchObject({ status: 'warn' });
     expect(by('providers')).toEqual(
-      expect.arrayContaining([expect.objectContaining({ status: 'fail', message: expect.stringContaining('an ingress for provider deepseek'), fix: 'get-ai-gateway config remove --provider deepseek' })]),
+      expect.arrayContaining([expect.objectContaining({ status: 'fail', message: expect.stringContaining('an ingress for provider deepseek'), fix: expect.stringMatching(new RegExp(`get-ai-gateway(\\.js)? config remove --data-folder ${data} --provider deepseek$`)) })]),
     );
     expect(by('mirror')).toEqual([
       expect.objectContaining({ status: 'ok', message: expect.stringMatching(/^127\.0\.0\.1:\d+ answers \(HTTP 401\) in \d+ ms$/) }),

@@ -79,7 +79,7 @@ describe('start on a real engine', () => {
     expect(first.stderr).toMatch(/Gateway ready in [\d.]+ s/);
     expect(first.stdout).toContain(`http://127.0.0.1:${d.ports.http}/v1/chat/completions`);
     expect(first.stdout).toContain('llama3.2'); // an example model of the provider configured, not a fixed one
-    expect(first.stdout).toContain('get-ai-gateway stop');
+    expect(first.stdout).toMatch(/Stop it with: .*get-ai-gateway(\.js)? stop/);
     expect(first.stdout + first.stderr).not.toContain('ollama-secret-0001');
   });
 
@@ -136,11 +136,13 @@ describe('start on a real engine', () => {
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
   });
 
-  test('a different port is refused naming --recreate; --recreate keeps the data', async () => {
+  test('a different port is a warning naming --recreate (the container keeps its port); --recreate keeps the data', async () => {
     const moved = { ...d, ports: { ...d.ports, http: await freePort() } };
-    const refused = await runCli(startArgs(moved), { env: env() });
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain('--recreate');
+    const warned = await runCli(startArgs(moved), { env: env() });
+    expect(warned.exitCode, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/warning: .*differs.*http port/);
+    expect(warned.stderr).toContain('--recreate');
+    expect(warned.stdout).toContain(`http://127.0.0.1:${d.ports.http}/v1/chat/completions`);
     const recreated = await runCli(startArgs(moved, ['--recreate']), { env: env() });
     expect(recreated.exitCode, recreated.stderr).toBe(0);
     expect(recreated.stdout).toContain('recreated');
@@ -208,7 +210,7 @@ describe('refusals before anything is created', () => {
       expect(res.stderr).toContain('not created by get-ai-gateway');
     }
     const start = await runCli(startArgs(d, ['--openai-key', 'sk-x']), { env: env() });
-    expect(start.stderr).toContain(`get-ai-gateway start --data-folder ${upstreamData}`);
+    expect(start.stderr).toMatch(new RegExp(`get-ai-gateway(\\.js)? start --data-folder ${upstreamData}`));
     const after = await foreign.inspect();
     expect(after.Id).toBe(before.Id);
     expect(after.State.Status).toBe(before.State.Status);

@@ -184,7 +184,8 @@ describe('after stop', () => {
     const { exitCode, stdout } = await cli(['status']);
     expect(exitCode).toBe(1);
     expect(stdout).toMatch(new RegExp(`^Gateway ${name}: exited`));
-    expect(stdout).toContain(`start:    get-ai-gateway start --data-folder ${data} --container-name ${name}`);
+    // --data-folder alone reaches it: that folder's default.cfg names the container.
+    expect(stdout).toMatch(new RegExp(`start: +.*get-ai-gateway(\\.js)? start --data-folder ${data}$`, 'm'));
     const json = JSON.parse((await cli(['status', '--json'])).stdout);
     expect(json).toMatchObject({ ok: false, container: { state: 'exited' }, ready: { gateway: false } });
   });

@@ -60,4 +60,14 @@ describe('image overrides', () => {
     const choice = chooseImage({ timezone: tz, env: { PLUGIN_REGISTRY: 'mirror.example' } });
     expect(choice).toMatchObject({ repo: 'mirror.example/higress/all-in-one', pluginRegistry: 'mirror.example', fallbackRepos: [] });
   });
+  test('default.cfg remembers: its IMAGE_REPO and PLUGIN_REGISTRY are used unless the flag or the environment says otherwise', () => {
+    const saved = { imageRepo: 'saved.example/aio', pluginRegistry: 'plugins.example' };
+    expect(chooseImage({ timezone: tz, env: {}, saved })).toMatchObject({ repo: 'saved.example/aio', pluginRegistry: 'plugins.example', fallbackRepos: [], reason: 'from default.cfg' });
+    expect(chooseImage({ timezone: tz, env: { IMAGE_REPO: 'env.example/aio', PLUGIN_REGISTRY: 'p2.example' }, saved })).toMatchObject({ repo: 'env.example/aio', pluginRegistry: 'p2.example', reason: 'from IMAGE_REPO' });
+    expect(chooseImage({ timezone: tz, imageRepo: 'flag.example/aio', env: {}, saved })).toMatchObject({ repo: 'flag.example/aio', reason: 'from --image-repo' });
+  });
+  test('the reason says whether the timezone chose the mirror or the default applied', () => {
+    expect(chooseImage({ timezone: tz, env: {} }).reason).toBe('North America mirror, nearest to timezone America/Chicago (from TZ)');
+    expect(chooseImage({ timezone: { timezone: 'Europe/Berlin', source: 'TZ' }, env: {} }).reason).toBe('Hangzhou mirror (default: timezone Europe/Berlin has no nearer mirror)');
+  });
 });

@@ -1,4 +1,5 @@
 /** Doctor's look at the data folder: every resource parses, no stray temp files, no placeholders, no half providers. */
+import { commandHint } from '../command-line.js';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,27 +7,31 @@ import { parseDocument } from 'yaml';
 import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
-import { SETTINGS_FILE } from '../settings.js';
+import { DEFAULT_SETTINGS, readSettingsIn, SETTINGS_FILE } from '../settings.js';
 import { DEFAULT_TMP_TTL_MS } from '../store/paths.js';
 import type { Finding } from './findings.js';
 
 const NOT_RESOURCES = new Set(['logs', '.get-ai-gateway']);
 const INGRESS = /^ai-route-(.+)\.internal\.yaml$/;
 const ROUTE = /^ai-route-(.+)\.yaml$/;
+type CommandFor = (command: string, more?: string) => string;
+
 const REGISTRY = /^llm-(.+)\.internal$/;
 
 const list = async (dir: string): Promise<Dirent[]> => readdir(dir, { withFileTypes: true }).catch(() => []);
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-export async function checkDataFolder(folder: string, now = Date.now()): Promise<Finding[]> {
+export async function checkDataFolder(folder: string, now = Date.now(), containerName?: string): Promise<Finding[]> {
+  const target = { dataFolder: folder, containerName: containerName ?? readSettingsIn(folder)?.containerName ?? DEFAULT_SETTINGS.containerName };
+  const run: CommandFor = (command, more) => commandHint(command, target, more);
   const findings: Finding[] = [];
   const top = await stat(folder).catch(() => undefined);
   if (!top?.isDirectory()) {
-    return [{ check: 'data folder', status: 'warn', message: `${folder} does not exist yet`, fix: 'get-ai-gateway start creates it (or pass --data-folder)' }];
+    return [{ check: 'data folder', status: 'warn', message: `${folder} does not exist yet`, fix: `${run('start')} creates it` }];
   }
   if (!(await stat(join(folder, SETTINGS_FILE)).catch(() => undefined))) {
-    findings.push({ check: 'settings', status: 'warn', message: `no ${SETTINGS_FILE} in ${folder}: ports and image come from defaults`, fix: 'get-ai-gateway start writes it' });
+    findings.push({ check: 'settings', status: 'warn', message: `no ${SETTINGS_FILE} in ${folder}: ports and image come from defaults`, fix: `${run('start')} writes it` });
   }
 
   // Every resource file parses; collect them by path for the consistency check.
@@ -64,7 +69,7 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
       check: 'resource files',
       status: 'fail',
       message: `${broken.length} file${broken.length === 1 ? ' does' : 's do'} not parse (the gateway ignores ${broken.length === 1 ? 'it' : 'them'}): ${broken.join('; ')}`,
-      fix: 'fix the YAML by hand or restore it from a backup, then run get-ai-gateway doctor again',
+      fix: `fix the YAML by hand or restore it from a backup, then run ${run('doctor')} again`,
     });
   } else {
     findings.push({ check: 'resource files', status: 'ok', message: `${docs.size} resource files parse` });
@@ -88,7 +93,7 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
     findings.push({ check: 'temp files', status: 'ok', message: 'no stray .tmp files' });
   }
 
-  findings.push(...consistency(docs));
+  findings.push(...consistency(docs, run));
   return findings;
 }
 
@@ -113,11 +118,11 @@ function nonJsonNumber(value: unknown, path = ''): string | undefined {
 }
 
 /** Each ai-proxy provider has a match rule, a registry and an ingress, and nothing points at a missing provider. */
-export function consistency(docs: Map<string, unknown>): Finding[] {
+export function consistency(docs: Map<string, unknown>, run: CommandFor = (command, more) => commandHint(command, undefined, more)): Finding[] {
   const aiProxy = docs.get(FILES.aiProxy);
   const bridge = docs.get(FILES.mcpBridge);
   if (!isRecord(aiProxy)) {
-    return [{ check: 'providers', status: 'warn', message: `${FILES.aiProxy} is missing: no provider is configured`, fix: 'get-ai-gateway config add --provider <name> --key-env <VAR>' }];
+    return [{ check: 'providers', status: 'warn', message: `${FILES.aiProxy} is missing: no provider is configured`, fix: run('config add', '--provider <name> --key-env <VAR>') }];
   }
   const spec = isRecord(aiProxy.spec) ? aiProxy.spec : {};
   const entries = asArray(isRecord(spec.defaultConfig) ? spec.defaultConfig.providers : undefined).filter(isRecord);
@@ -154,7 +159,7 @@ export function consistency(docs: Map<string, unknown>): Finding[] {
       check: 'placeholders',
       status: 'warn',
       message: `upstream placeholder providers (YOUR_*_API_KEY): ${placeholders.join(', ')}; a request for their models goes to that vendor with a bogus key and the prompt`,
-      fix: placeholders.map((id) => `get-ai-gateway config remove --provider ${id}`).join('; '),
+      fix: placeholders.map((id) => run('config remove', `--provider ${id}`)).join('; '),
     });
   } else {
     findings.push({ check: 'placeholders', status: 'ok', message: 'no YOUR_*_API_KEY placeholder providers' });
@@ -168,16 +173,16 @@ export function consistency(docs: Map<string, unknown>): Finding[] {
         check: 'providers',
         status: 'fail',
         message: `provider ${id} has no ${missing.join(', no ')}: its requests ${!ingresses.has(id) ? 'are never routed to it' : 'cannot reach it'}`,
-        fix: `get-ai-gateway config add --provider ${id} --key-env <VAR> (renders every piece) or get-ai-gateway config remove --provider ${id}`,
+        fix: `${run('config add', `--provider ${id} --key-env <VAR>`)} (renders every piece) or ${run('config remove', `--provider ${id}`)}`,
       });
     } else if (!routes.has(id)) {
-      problems.push({ check: 'providers', status: 'warn', message: `provider ${id} has no console route (configmaps/ai-route-${id}.yaml): the console does not show it`, fix: `get-ai-gateway config add --provider ${id} --key-env <VAR>` });
+      problems.push({ check: 'providers', status: 'warn', message: `provider ${id} has no console route (configmaps/ai-route-${id}.yaml): the console does not show it`, fix: run('config add', `--provider ${id} --key-env <VAR>`) });
     }
   }
   const orphan = (what: string, ids: Set<string>, status: Finding['status'], effect: string) => {
     for (const id of ids) {
       if (providers.has(id)) continue;
-      problems.push({ check: 'providers', status, message: `${what} for provider ${id}, which is not in ai-proxy: ${effect}`, fix: `get-ai-gateway config remove --provider ${id}` });
+      problems.push({ check: 'providers', status, message: `${what} for provider ${id}, which is not in ai-proxy: ${effect}`, fix: run('config remove', `--provider ${id}`) });
     }
   };
   orphan('a match rule', rules, 'fail', 'ai-proxy points at a provider that does not exist');

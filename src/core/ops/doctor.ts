@@ -9,7 +9,7 @@ import type { Output } from '../../ui/output.js';
 import { resolveDeployment } from '../deployment.js';
 import { REGISTRIES } from '../mirror.js';
 import { DEFAULT_SETTINGS, type Settings } from '../settings.js';
-import { readSettingsIn } from '../start-plan.js';
+import { readSettingsIn } from '../settings.js';
 import { checkDataFolder } from './data-health.js';
 import { routingFindings } from './routing-health.js';
 import { containerDrift, describeDrift } from './drift.js';
@@ -54,7 +54,9 @@ export interface DoctorDeps {
   readText(path: string): Promise<string | undefined>;
   freeBytes(path: string): Promise<number | undefined>;
   probe(url: string, timeoutMs: number): Promise<ProbeResult>;
-  dataFolder(folder: string): Promise<Finding[]>;
+  dataFolder(folder: string, containerName?: string): Promise<Finding[]>;
+  /** Whether the engine holds this image (no pull needed). */
+  imagePresent(ref: string): Promise<boolean>;
 }
 
 export interface DoctorInput {
@@ -121,14 +123,29 @@ export function checkMirror(url: string, result: ProbeResult): Finding {
   };
 }
 
+/**
+ * The registries `start` would pull from. A deployment on its own registry (IMAGE_REPO / --image-repo, remembered
+ * in default.cfg) never touches the public mirrors: only its registry is probed, and not even that once the image is here.
+ */
+async function mirrorFindings(settings: Settings | undefined, deps: DoctorDeps): Promise<Finding[]> {
+  const own = settings?.imageRepo && deps.env[MIRRORS_ENV] === undefined ? registryOf(settings.imageRepo) : undefined;
+  const publicMirror = own !== undefined && (Object.values(REGISTRIES) as string[]).includes(own);
+  if (settings?.imageRepo && own !== undefined && !publicMirror) {
+    const ref = `${settings.imageRepo}:${settings.imageTag ?? 'latest'}`;
+    if (await deps.imagePresent(ref).catch(() => false)) {
+      return [{ check: 'mirror', status: 'ok', message: `${ref} is present in the engine: no registry is needed to start` }];
+    }
+  }
+  const urls = own !== undefined && !publicMirror ? mirrorUrls({ [MIRRORS_ENV]: own }, settings) : mirrorUrls(deps.env, settings);
+  return Promise.all(urls.map(async (url) => checkMirror(url, await deps.probe(url, MIRROR_TIMEOUT_MS))));
+}
+
 export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Promise<Finding[]> {
   const settings = input.settings ?? { ...DEFAULT_SETTINGS, containerName: input.containerName };
-  // The network probes take the longest: start them first, report them last.
-  const mirrors = mirrorUrls(deps.env, input.settings);
-  const mirrorResults = Promise.all(mirrors.map(async (url) => checkMirror(url, await deps.probe(url, MIRROR_TIMEOUT_MS))));
+  // The network probes take the longest: start them early (they may ask the engine for the image), report them last.
   const findings: Finding[] = [];
-
   const engine = await deps.engine();
+  const mirrorResults = mirrorFindings(input.settings, deps);
   if (engine.ok) {
     findings.push({ check: 'engine', status: 'ok', message: `Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.endpoint}${engine.isDockerDesktop ? ' (Docker Desktop)' : ''}` });
   } else {
@@ -137,13 +154,13 @@ export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Pro
   findings.push(await socketFinding(engine, deps));
 
   const container = engine.ok ? await deps.container(input.containerName) : null;
-  findings.push(...(await portFindings(settings, container, deps)));
+  findings.push(...(await portFindings(settings, container, deps, input.startCommand)));
   findings.push(checkInotify(await deps.readText(INOTIFY_FILE), deps.platform));
   // The Docker root dir when this machine can see it (not inside a Docker Desktop VM), else the data folder.
   const rootFree = engine.ok && engine.rootDir ? await deps.freeBytes(engine.rootDir) : undefined;
   if (rootFree !== undefined && engine.ok && engine.rootDir) findings.push(checkDisk(rootFree, engine.rootDir));
   else findings.push(checkDisk(await deps.freeBytes(input.dataFolder), input.dataFolder));
-  findings.push(...(await deps.dataFolder(input.dataFolder)));
+  findings.push(...(await deps.dataFolder(input.dataFolder, input.containerName)));
 
   if (engine.ok) {
     if (!container) {
@@ -193,7 +210,7 @@ async function socketFinding(engine: EngineView, deps: DoctorDeps): Promise<Find
   return { check: 'socket', status: engine.ok ? 'ok' : 'warn', message: candidates.length ? `no Docker socket found (looked for ${candidates.join(', ')})` : 'no Docker socket to check', fix: engine.ok ? undefined : 'start Docker' };
 }
 
-async function portFindings(settings: Settings, container: ContainerView | null, deps: DoctorDeps): Promise<Finding[]> {
+async function portFindings(settings: Settings, container: ContainerView | null, deps: DoctorDeps, startCommand: string): Promise<Finding[]> {
   const ports: [string, number, string][] = [
     ['http', settings.httpPort, '--http-port'],
     ['https', settings.httpsPort, '--https-port'],
@@ -212,7 +229,7 @@ async function portFindings(settings: Settings, container: ContainerView | null,
         check: 'ports',
         status: 'fail',
         message: `${name} port ${where} is in use by another program`,
-        fix: `stop that program, or choose another port: get-ai-gateway start ${flag} <port>${container ? ' --recreate' : ''}`,
+        fix: `stop that program, or choose another port: ${startCommand} ${flag} <port>${container ? ' --recreate' : ''}`,
       });
     }
   }
@@ -305,7 +322,11 @@ export async function realDeps(): Promise<DoctorDeps> {
       }
     },
     probe: probeUrl,
-    dataFolder: async (folder) => [...(await checkDataFolder(folder)), ...(await routingFindings(folder))],
+    async imagePresent(ref) {
+      if (!connection) return false;
+      return connection.docker.getImage(ref).inspect().then(() => true, () => false);
+    },
+    dataFolder: async (folder, containerName) => [...(await checkDataFolder(folder, Date.now(), containerName)), ...(await routingFindings(folder))],
   };
 }
 

@@ -2,7 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Output } from '../../ui/output.js';
-import { resolveDeployment } from '../deployment.js';
+import { resolveDeployment, type Deployment } from '../deployment.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { startCommand } from './status.js';
 
@@ -45,12 +45,25 @@ export function componentCommand(request: LogsRequest & { component: Component }
 
 export async function runLogs(options: Record<string, unknown>, out: Output, stdout: Writable = process.stdout, stderr: Writable = process.stderr): Promise<void> {
   const request = parseLogsOptions(options);
-  const deployment = await resolveDeployment(options);
+  if (out.json) {
+    // The log as one JSON result: collected here, printed once.
+    if (request.follow) throw new UsageError('--follow cannot be combined with --json', { hint: 'drop one of them' });
+    const { Writable: WritableStream } = await import('node:stream');
+    let text = '';
+    const collect = new WritableStream({ write: (chunk, _encoding, done) => ((text += String(chunk)), done()) });
+    const deployment = await resolveDeployment(options);
+    await writeLogs(request, deployment, out, collect, collect);
+    return out.result({ container: deployment.containerName, component: request.component ?? null, lines: text.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1) });
+  }
+  await writeLogs(request, await resolveDeployment(options), out, stdout, stderr);
+}
+
+async function writeLogs(request: LogsRequest, deployment: Deployment, out: Output, stdout: Writable, stderr: Writable): Promise<void> {
   const { connectEngine, findContainer, containerLogsTail } = await import('../../docker/index.js');
   const { docker } = await connectEngine();
   const container = await findContainer(docker, deployment.containerName);
   if (!container) {
-    throw new OperationalError(`container ${deployment.containerName} does not exist`, { hint: `start it with ${startCommand(deployment)}` });
+    throw new OperationalError(`container ${deployment.containerName} does not exist`, { code: 'container.not-found', hint: `start it with ${startCommand(deployment)}` });
   }
   const running = container.state === 'running';
 

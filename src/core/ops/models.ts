@@ -1,15 +1,16 @@
 /** `models` and `models resolve`: which model names reach which provider, read from the files as the gateway reads them. */
+import { commandHint } from '../command-line.js';
 import type { Output } from '../../ui/output.js';
 import { UsageError } from '../errors.js';
 import type { ConfiguredProvider, GatewayFiles } from '../gateway-files.js';
 import { loadFiles } from '../gateway-read.js';
-import { resolveDeployment } from '../deployment.js';
+import { resolveDeployment, type Deployment } from '../deployment.js';
 import { globMatches, parseModelList } from '../model-patterns.js';
 import { buildRouteTable, mapModel, routeFor, type RouteTable } from '../model-resolve.js';
 import { entryNamesOf, FALLBACK_ROUTE, INTERNAL, MODEL_ROUTE_NAME } from '../model-routes.js';
 import { AUTO_MODEL } from '../routing.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { readSettingsIn } from '../start-plan.js';
+import { readSettingsIn } from '../settings.js';
 
 /** Exit code of `models resolve` when no route takes the name (the gateway answers 404). */
 export const UNROUTED_EXIT_CODE = 3;
@@ -162,7 +163,7 @@ export async function runModels(options: Record<string, unknown>, out: Output): 
   const { deployment, view } = await viewFor(options);
   const { resolve: _resolve, ...plain } = view;
   if (out.json) return out.result({ dataFolder: deployment.dataFolder, ...plain });
-  printModels(view, out);
+  printModels(view, out, deployment);
 }
 
 export function describeResolution(r: Resolution): string {
@@ -182,10 +183,10 @@ export async function runResolve(model: string, options: Record<string, unknown>
   if (!r.provider) process.exitCode = UNROUTED_EXIT_CODE;
 }
 
-export function printModels(view: ModelsView, out: Output): void {
+export function printModels(view: ModelsView, out: Output, deployment?: Pick<Deployment, 'dataFolder' | 'containerName'>): void {
   if (view.providers.length === 0) {
     out.say('No providers configured, so the gateway serves no models.');
-    out.say('Add one with: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY');
+    out.say(`Add one with: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`);
     return;
   }
   out.say(`Models served at ${view.baseUrl} (GET ${view.baseUrl}/models lists them):`);
@@ -201,7 +202,7 @@ export function printModels(view: ModelsView, out: Output): void {
   for (const d of view.droppedRoutes) out.say(`  route ${d.ingress} is dropped by the gateway: same match as ${d.keptBy}`);
   const a = view.autoRouting;
   if (!a.enabled) {
-    out.say(`  ${a.model}: off (enable with get-ai-gateway route default --model <model>)`);
+    out.say(`  ${a.model}: off (enable with ${commandHint('route default', deployment, '--model <model>')})`);
   } else {
     out.say(`  ${a.model}: picks a model from the last user message; default ${a.defaultModel ?? '(none)'}`);
     for (const r of a.rules) out.say(`    rule ${r.id}: ${r.pattern} → ${r.model}`);

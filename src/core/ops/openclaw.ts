@@ -1,4 +1,5 @@
 /** `openclaw`: point OpenClaw (or its predecessor clawdbot) at the gateway as provider `higress`. */
+import { commandHint } from '../command-line.js';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -10,7 +11,7 @@ import { loadFiles } from '../gateway-read.js';
 import { resolveDeployment } from '../deployment.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
-import { readSettingsIn } from '../start-plan.js';
+import { readSettingsIn } from '../settings.js';
 import { scanJson5, setJson5Path } from './json5-edit.js';
 import { gatewayBaseUrl, modelsView, type ModelsView } from './models.js';
 
@@ -208,7 +209,8 @@ export async function runOpenClaw(options: Record<string, unknown>, out: Output)
   const view = modelsView(await loadFiles(deployment), gatewayBaseUrl(s.bindAddress, s.httpPort));
   if (view.providers.length === 0) {
     throw new OperationalError(`no providers configured in ${deployment.dataFolder}: the gateway has no models to offer OpenClaw`, {
-      hint: 'add one first: get-ai-gateway config add --provider openai --key-env OPENAI_API_KEY',
+      code: 'providers.none',
+      hint: `add one first: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`,
     });
   }
 

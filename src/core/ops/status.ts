@@ -5,8 +5,8 @@ import type { Output } from '../../ui/output.js';
 import { loadFiles } from '../gateway-read.js';
 import { resolveDeployment, type Deployment } from '../deployment.js';
 import { maskSecret } from '../provider-config.js';
-import { DEFAULT_SETTINGS, type Settings } from '../settings.js';
-import { readSettingsIn } from '../start-plan.js';
+import { DEFAULT_SETTINGS, readSettingsIn, type Settings } from '../settings.js';
+import { commandHint } from '../command-line.js';
 import { connectHost, probeHttp } from '../../docker/wait.js';
 import { containerDrift, describeDrift, type Drift } from './drift.js';
 import { formatDuration } from './format.js';
@@ -32,6 +32,8 @@ export interface StatusReport {
   containerName: string;
   dataFolder: string;
   dataFolderSource: Deployment['source'];
+  /** Where the container name came from: --container-name, default.cfg, a container label or the default. */
+  containerNameSource: Deployment['nameSource'];
   engine: { reachable: boolean; endpoint?: string; version?: string; error?: string; hint?: string };
   container: null | {
     id: string;
@@ -59,14 +61,7 @@ export interface StatusReport {
   startCommand: string;
 }
 
-export function startCommand(deployment: Pick<Deployment, 'containerName' | 'dataFolder' | 'source'>): string {
-  const parts = ['get-ai-gateway start'];
-  if (deployment.source !== 'default') parts.push(`--data-folder ${quote(deployment.dataFolder)}`);
-  if (deployment.containerName !== DEFAULT_SETTINGS.containerName) parts.push(`--container-name ${deployment.containerName}`);
-  return parts.join(' ');
-}
-
-const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+export const startCommand = (deployment: Pick<Deployment, 'containerName' | 'dataFolder'>): string => commandHint('start', deployment);
 
 /** What the files say, whether or not any engine answers. */
 export async function filesSummary(deployment: Deployment): Promise<Pick<StatusReport, 'providers' | 'autoRouting' | 'filesError'>> {
@@ -94,6 +89,7 @@ export async function gatherStatus(options: Record<string, unknown>, now = Date.
     containerName: deployment.containerName,
     dataFolder: deployment.dataFolder,
     dataFolderSource: deployment.source,
+    containerNameSource: deployment.nameSource,
     engine: { reachable: false },
     container: null,
     ready: { gateway: false, console: false, gatewayUrl: null, consoleUrl: null },
@@ -212,14 +208,14 @@ export function printStatus(r: StatusReport, out: Output): void {
       out.say(`${label('start:')}${r.startCommand}`);
     }
   }
-  out.say(`${label('data:')}${r.dataFolder} (${r.dataFolderSource})`);
+  out.say(`${label('data:')}${r.dataFolder} (from ${r.dataFolderSource}; name from ${r.containerNameSource})`);
   if (r.container?.dataFolderLabel && r.container.dataFolderLabel !== r.dataFolder) {
     out.say(`${label('')}${chalk.yellow(`the container uses ${r.container.dataFolderLabel}`)}`);
   }
 
   out.say('');
   if (r.filesError) out.say(`Providers: ${bad(`cannot read the files: ${r.filesError}`)}`);
-  else if (r.providers.length === 0) out.say('Providers: none configured (get-ai-gateway config add --provider <name> --key-env <VAR>)');
+  else if (r.providers.length === 0) out.say(`Providers: none configured (add one: ${commandHint('config add', r, '--provider <name> --key-env <VAR>')})`);
   else {
     out.say(`Providers (${r.providers.length}):`);
     const width = Math.max(...r.providers.map((p) => `${p.name} (${p.id})`.length));

@@ -1,4 +1,5 @@
 /** `usage`: token usage from the gateway's access log, streamed line by line in bounded memory. */
+import { commandHint } from '../command-line.js';
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -184,7 +185,7 @@ async function openSource(dataFolder: string, containerName: string): Promise<Lo
   if (!answer.ok) throw new OperationalError(`${noLog}, and the gateway's own log needs the engine: ${answer.message}`, { hint: answer.hint });
   const container = await lookupContainer(answer.engine, containerName);
   if (!container) {
-    throw new OperationalError(`${noLog}, and container ${containerName} does not exist`, { hint: 'start the gateway with get-ai-gateway start' });
+    throw new OperationalError(`${noLog}, and container ${containerName} does not exist`, { code: 'container.not-found', hint: `start the gateway with ${commandHint('start', { dataFolder, containerName })}` });
   }
   const label = `${containerName}:${GATEWAY_LOG}`;
   if (container.state === 'running') {

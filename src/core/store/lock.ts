@@ -106,6 +106,7 @@ async function acquire(folder: string, state: HeldLock, timeoutMs: number): Prom
       }
       if (Date.now() >= deadline) {
         throw new OperationalError(`another get-ai-gateway command holds ${lockPath(folder)} (waited ${timeoutMs / 1000} s); nothing was changed, try again`, {
+          code: 'lock.busy',
           hint: `if no other command is running, the lock is taken over ${LOCK_STALE_MS / 1000} s after its holder stopped`,
           cause: err,
         });

@@ -45,6 +45,7 @@ function deps(over: Partial<DoctorDeps> = {}): DoctorDeps {
     freeBytes: async () => 50 * 1024 ** 3,
     probe: async () => ({ ok: true, status: 401, ms: 42 }),
     dataFolder: async () => [{ check: 'resource files', status: 'ok', message: '9 resource files parse' }],
+    imagePresent: async () => false,
     ...over,
   };
 }
@@ -126,6 +127,26 @@ describe('doctor checks with injected probes', () => {
       expect.objectContaining({ status: 'warn', message: 'mirror-b.example unreachable: no answer within 3 s after 3001 ms' }),
     ]);
     expect(statuses(findings).has('fail')).toBe(false);
+  });
+
+  test('a deployment on its own registry whose image is present: no mirror is probed, nothing warns', async () => {
+    const probed: string[] = [];
+    const present: string[] = [];
+    const findings = await runDoctorChecks(input, deps({
+      env: {},
+      probe: async (url) => (probed.push(url), { ok: false, error: 'ENOTFOUND', ms: 5 }),
+      imagePresent: async (ref) => (present.push(ref), true),
+    }));
+    expect(present).toEqual(['reg.example:5000/higress/all-in-one:2.1.0']);
+    expect(probed).toEqual([]);
+    expect(find(findings, 'mirror')).toEqual([expect.objectContaining({ status: 'ok', message: expect.stringContaining('is present in the engine') })]);
+  });
+
+  test('a deployment on its own registry without the image probes only that registry, not the public mirrors', async () => {
+    const probed: string[] = [];
+    const findings = await runDoctorChecks(input, deps({ env: {}, probe: async (url) => (probed.push(url), { ok: false, error: 'ECONNREFUSED', ms: 5 }) }));
+    expect(probed).toEqual(['https://reg.example:5000/v2/']);
+    expect(find(findings, 'mirror')).toHaveLength(1);
   });
 
   test('container vs settings drift warns with --recreate', async () => {
@@ -228,7 +249,8 @@ describe('data folder health', () => {
     const placeholders = findings.find((f) => f.check === 'placeholders')!;
     expect(placeholders.status).toBe('warn');
     expect(placeholders.message).toContain('openai');
-    expect(placeholders.fix).toContain('get-ai-gateway config remove --provider openai');
+    // The fix reaches this folder from anywhere: it names --data-folder.
+    expect(placeholders.fix).toContain(`get-ai-gateway config remove --data-folder ${dir} --provider openai`);
   });
 
   test("upstream's `config remove` leftovers (golden 07): match rule, ingress and route of a removed provider", async () => {
@@ -243,7 +265,7 @@ describe('data folder health', () => {
         ['warn', 'a console route for provider deepseek, which is not in ai-proxy'],
       ]),
     );
-    expect(deepseek.every((f) => f.fix === 'get-ai-gateway config remove --provider deepseek')).toBe(true);
+    expect(deepseek.every((f) => f.fix!.endsWith(`get-ai-gateway config remove --data-folder ${dir} --provider deepseek`))).toBe(true);
   });
 
   test('a provider without registry or ingress fails (upstream defect 3)', async () => {
