@@ -10,6 +10,7 @@ import {
   createPullReporter,
   ensureImage,
   findBusyPorts,
+  imageExists,
   findContainer,
   isInteractive,
   LABEL_BIND,
@@ -17,6 +18,7 @@ import {
   managedLabels,
   probeHttp,
   removeContainer,
+  stallMsFromEnv,
   startContainer,
   stopContainer,
   waitUntil,
@@ -27,6 +29,7 @@ import type { Output } from '../ui/output.js';
 import { CLI_VERSION } from '../version.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { OperationalError, UsageError } from './errors.js';
+import { diagnose, distinctLines, registryOfRef, type Diagnosis } from './known-failures.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import { MARKER_FILE, type GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
@@ -142,23 +145,55 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
       hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
     });
   }
-  // The files and the marker exist before the container first starts: the image's template must not run.
-  await applyPlan(plan, plan.containerName);
-  await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
-
   const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
-  const candidates = [plan.image.ref, ...plan.image.fallbackRepos.map((r) => `${r}:${plan.image.tag}`)];
-  const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter });
-  const { id } = await createAndStart(docker, {
-    name: plan.containerName,
-    image,
-    bindAddress: plan.bindAddress,
-    ports: plan.ports,
-    dataFolder: plan.dataFolder,
-    env: plan.env,
-    labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
-  });
+  const candidates = await imageCandidates(docker, plan, out);
+  const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter, stallMs: stallMsFromEnv() });
+
+  // Only now, with the image here, is the data folder written; a folder this run created goes again if the
+  // container cannot be created. The files and the marker exist before the container first starts: the
+  // image's template must not run.
+  const freshFolder = !existsSync(plan.dataFolder);
+  let id: string;
+  try {
+    await applyPlan(plan, plan.containerName);
+    await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
+    ({ id } = await createAndStart(docker, {
+      name: plan.containerName,
+      image,
+      bindAddress: plan.bindAddress,
+      ports: plan.ports,
+      dataFolder: plan.dataFolder,
+      env: plan.env,
+      labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
+    }));
+  } catch (error) {
+    if (freshFolder) await rm(plan.dataFolder, { recursive: true, force: true });
+    throw error;
+  }
   await finish(docker, plan, id, timeoutMs, out, action, []);
+}
+
+/**
+ * The references to try, in order. When the timezone names no mirror, an image already here is used as is;
+ * otherwise the mirrors are asked in parallel and the fastest goes first.
+ */
+async function imageCandidates(docker: Dockerode, plan: StartPlan, out: Output): Promise<string[]> {
+  const refs = [plan.image.repo, ...plan.image.fallbackRepos].map((repo) => `${repo}:${plan.image.tag}`);
+  if (!plan.image.probe) return refs;
+  if (plan.pull === 'missing') {
+    for (const ref of refs) if (await imageExists(docker, ref)) return [ref, ...refs.filter((r) => r !== ref)];
+  }
+  const { orderByLatency, MIRROR_PROBE_MS } = await import('./mirror.js');
+  const { order, probes } = await orderByLatency(refs);
+  const host = registryOfRef;
+  const fastest = probes.find((p) => p.repo === order[0])!;
+  const others = probes.filter((p) => p !== fastest).map((p) => `${host(p.repo)} ${p.ms === undefined ? `no answer (${p.error})` : `${p.ms} ms`}`);
+  out.note(
+    fastest.ms === undefined
+      ? `Mirror:   none of the mirrors answered within ${(MIRROR_PROBE_MS / 1000).toFixed(1)} s; trying them in order`
+      : `Mirror:   ${host(fastest.repo)} answered first (${fastest.ms} ms; ${others.join(', ')})`,
+  );
+  return order;
 }
 
 async function finish(
@@ -179,6 +214,10 @@ async function finish(
   printWelcome(welcome, out);
 }
 
+/** Log lines that mean the gateway cannot come up even if it keeps running (one of its components gave up). */
+const FATAL_IN_LOG = new Set(['inotify', 'data-permission']);
+const LOG_SCAN_MS = 2000;
+
 async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeoutMs: number, out: Output): Promise<number> {
   const started = Date.now();
   const url = `http://${plan.bindAddress}:${plan.ports.http}`;
@@ -187,13 +226,30 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   const { default: ora } = interactive ? await import('ora') : { default: undefined };
   const spinner = ora?.({ text: `Waiting for the gateway at ${url}`, stream: process.stderr }).start();
   if (!spinner) out.note(`Waiting for the gateway at ${url} (up to ${Math.round(timeoutMs / 1000)} s)…`);
+  const container = docker.getContainer(id);
+  const restartsBefore = (await container.inspect()).RestartCount ?? 0;
+  // Only this run's lines: an earlier run's failure must not fail this one.
+  const since = Math.floor(started / 1000) - 1;
+  const logNow = () => containerLogsTail(docker, id, 200, since).catch(() => '');
+  const context = { dataFolder: plan.dataFolder };
+  let lastScan = started;
   try {
     await waitUntil(
       async () => {
         if (await probeHttp(plan.bindAddress, plan.ports.http, 1000)) return true;
-        const state = (await docker.getContainer(id).inspect()).State;
-        if (!state.Running && !state.Restarting) {
-          throw new OperationalError(`the gateway container exited (code ${state.ExitCode}) before serving`, { hint: 'see the log lines above' });
+        const info = await container.inspect();
+        const restarts = (info.RestartCount ?? 0) - restartsBefore;
+        const exited = !info.State.Running && !info.State.Restarting;
+        if (restarts > 0 || exited) {
+          const log = await logNow();
+          const diagnosis = diagnose(log, 'log', context);
+          // One crash with a known cause, a second crash (a loop), or an exit the engine will not restart.
+          if (diagnosis || restarts >= 2 || exited) throw new GatewayCrash(info.State.ExitCode, restarts, log, diagnosis);
+        } else if (Date.now() - lastScan >= LOG_SCAN_MS) {
+          lastScan = Date.now();
+          const log = await logNow();
+          const diagnosis = diagnose(log, 'log', context);
+          if (diagnosis && FATAL_IN_LOG.has(diagnosis.id)) throw new GatewayCrash(undefined, 0, log, diagnosis);
         }
         return undefined;
       },
@@ -207,9 +263,16 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
     );
   } catch (error) {
     spinner?.fail();
-    if (error instanceof WaitTimeoutError || error instanceof OperationalError) {
-      const logs = await containerLogsTail(docker, id, 30).catch(() => '');
-      if (logs.trim()) process.stderr.write(`Last container log lines:\n${logs.trimEnd()}\n`);
+    if (error instanceof GatewayCrash) {
+      // A crash loop would go on forever under restart=always: stop it; `start` starts it again.
+      if (error.restarts > 0) await container.stop({ t: 1 }).catch(() => {});
+      throw failureFor(error, plan);
+    }
+    if (error instanceof WaitTimeoutError) {
+      const log = await logNow();
+      const diagnosis = diagnose(log, 'log', context);
+      if (diagnosis) throw failureFor(new GatewayCrash(undefined, 0, log, diagnosis), plan, error.message);
+      printDistinct(log);
     }
     throw error;
   }
@@ -217,6 +280,42 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   if (spinner) spinner.succeed(`Gateway ready in ${(ms / 1000).toFixed(1)} s`);
   else out.note(`Gateway ready in ${(ms / 1000).toFixed(1)} s.`);
   return ms;
+}
+
+/** The container crashed or logged a known fatal failure while we waited. */
+class GatewayCrash extends Error {
+  constructor(
+    readonly exitCode: number | undefined,
+    readonly restarts: number,
+    readonly log: string,
+    readonly diagnosis: Diagnosis | undefined,
+  ) {
+    super('gateway crashed');
+  }
+}
+
+function printDistinct(log: string): void {
+  const lines = distinctLines(log);
+  if (lines.length > 0) process.stderr.write(`Last container log lines (repeats left out):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+/** One message: the known failure with its fix, or what the container did with its distinct last lines. */
+function failureFor(crash: GatewayCrash, plan: StartPlan, prefix?: string): OperationalError {
+  const doctor = 'get-ai-gateway doctor checks this machine';
+  const again = 'then run get-ai-gateway start again';
+  const what =
+    prefix ??
+    (crash.restarts >= 2
+      ? `the gateway container keeps crashing (${crash.restarts} restarts, exit code ${crash.exitCode})`
+      : crash.exitCode !== undefined
+        ? `the gateway container exited (code ${crash.exitCode}) before serving`
+        : 'the gateway cannot start');
+  if (crash.diagnosis) {
+    process.stderr.write(`Container log: ${crash.diagnosis.evidence}\n`);
+    return new OperationalError(`${what}: ${crash.diagnosis.message}`, { hint: `fix: ${crash.diagnosis.fix}; ${again}; ${doctor}` });
+  }
+  printDistinct(crash.log);
+  return new OperationalError(what, { hint: `see the log lines above and get-ai-gateway logs${plan.containerName === DEFAULT_SETTINGS.containerName ? '' : ` --container-name ${plan.containerName}`}; ${doctor}` });
 }
 
 export async function runStop(options: { containerName?: string; json?: boolean }, out: Output): Promise<void> {

@@ -11,12 +11,12 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** The last `lines` lines of the container's stdout and stderr, in the order they were written. */
-export async function containerLogsTail(docker: Dockerode, id: string, lines: number): Promise<string> {
+/** The last `lines` lines of the container's stdout and stderr (since `since`, epoch seconds), in the order they were written. */
+export async function containerLogsTail(docker: Dockerode, id: string, lines: number, since?: number): Promise<string> {
   const container = docker.getContainer(id);
   try {
     const info = await container.inspect();
-    const raw: unknown = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+    const raw: unknown = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false, ...(since === undefined ? {} : { since }) });
     // docker-modem parses bodies that happen to be valid JSON; only a TTY log can be one.
     const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
     return info.Config?.Tty ? buffer.toString('utf8') : demuxBuffer(buffer).all.toString('utf8');

@@ -2,8 +2,6 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import http from 'node:http';
-import https from 'node:https';
 import chalk from 'chalk';
 import type { Output } from '../../ui/output.js';
 import { resolveDeployment } from '../deployment.js';
@@ -14,6 +12,7 @@ import { checkDataFolder } from './data-health.js';
 import { containerDrift, describeDrift } from './drift.js';
 import type { Finding, Level } from './findings.js';
 import { formatBytes } from './format.js';
+import { probeUrl, registryApiUrl, type ProbeResult } from '../http-probe.js';
 import { startCommand } from './status.js';
 
 export type { Finding, Level } from './findings.js';
@@ -24,7 +23,7 @@ export const MIN_FREE_BYTES = 2 * 1024 ** 3;
 export const MIRROR_TIMEOUT_MS = 3000;
 export const MIRRORS_ENV = 'GET_AI_GATEWAY_DOCTOR_MIRRORS';
 
-export type ProbeResult = { ok: true; status: number; ms: number } | { ok: false; error: string; ms: number };
+export type { ProbeResult } from '../http-probe.js';
 
 /** The container as doctor needs it. */
 export interface ContainerView {
@@ -70,9 +69,7 @@ export function mirrorUrls(env: NodeJS.ProcessEnv, settings: Settings | undefine
     override !== undefined
       ? override.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')
       : [...new Set([...(settings?.imageRepo ? [registryOf(settings.imageRepo)] : []), ...Object.values(REGISTRIES)].filter((h): h is string => Boolean(h)))];
-  // The engine talks plain HTTP to loopback registries (insecure by default), so probe them the same way.
-  const scheme = (h: string) => (/^(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$/.test(h) ? 'http' : 'https');
-  return hosts.map((h) => (/^https?:\/\//.test(h) ? h : `${scheme(h)}://${h.replace(/\/+$/, '')}/v2/`));
+  return hosts.map(registryApiUrl);
 }
 
 /** The registry host of an image repo (`docker.io` when the first part is not a host). */
@@ -220,34 +217,6 @@ async function portFindings(settings: Settings, container: ContainerView | null,
 
 // ---- the real machine ----
 
-function probeUrl(url: string, timeoutMs: number): Promise<ProbeResult> {
-  const started = Date.now();
-  const ms = () => Date.now() - started;
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request?.destroy();
-      resolve(result);
-    };
-    let request: http.ClientRequest | undefined;
-    // Bounds DNS, connect, TLS and the first byte together.
-    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs / 1000} s`, ms: ms() }), timeoutMs);
-    try {
-      const get = url.startsWith('https:') ? https.get : http.get;
-      request = get(url, { timeout: timeoutMs, agent: false }, (response) => {
-        response.resume();
-        finish({ ok: true, status: response.statusCode ?? 0, ms: ms() });
-      });
-      request.on('error', (error: NodeJS.ErrnoException) => finish({ ok: false, error: error.code ?? error.message, ms: ms() }));
-    } catch (error) {
-      finish({ ok: false, error: (error as Error).message, ms: ms() });
-    }
-  });
-}
-
 async function nearestExisting(path: string): Promise<string> {
   let at = path;
   for (;;) {
@@ -303,7 +272,7 @@ export async function realDeps(): Promise<DoctorDeps> {
         return undefined;
       }
     },
-    probe: probeUrl,
+    probe: (url, timeoutMs) => probeUrl(url, timeoutMs),
     dataFolder: (folder) => checkDataFolder(folder),
   };
 }
