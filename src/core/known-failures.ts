@@ -76,14 +76,17 @@ const TABLE: readonly KnownFailure[] = [
     id: 'manifest-unknown',
     source: 'pull',
     pattern: /manifest unknown|manifest for \S+ not found|not found: manifest|no matching manifest/i,
-    message: (c) => `${some(c.registry, 'the registry')} has no tag ${some(c.tag, '(this tag)')} of ${some(c.repo, 'the image')}`,
+    message: (c) =>
+      c.repo
+        ? `${c.repo}:${some(c.tag, 'latest')} does not exist (manifest unknown)`
+        : `none of ${some(c.registry, 'the registries')} has the tag ${some(c.tag, 'latest')} (manifest unknown)`,
     fix: () => 'check --image-tag (IMAGE_TAG); leave it out for latest',
   },
   {
     id: 'unauthorized',
     source: 'pull',
     pattern: /unauthorized|authentication required|denied: requested access|pull access denied|no basic auth credentials/i,
-    message: (c) => `${some(c.registry, 'the registry')} refused to hand out ${some(c.repo, 'the image')} without a login`,
+    message: (c) => `${some(c.registry, 'the registry')} refused ${some(c.repo, 'the image')} without a login (unauthorized)`,
     fix: (c) => `docker login ${some(c.registry, '<registry>')} (or check --image-repo)`,
   },
   {
@@ -123,12 +126,6 @@ export function distinctLines(text: string, max = 12): string[] {
     out.push(line);
   }
   return out.slice(-max);
-}
-
-/** The registry host of an image reference (`docker.io` when the first part is not a host). */
-export function registryOfRef(ref: string): string {
-  const first = ref.split('/')[0]!;
-  return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 
 /** `<repo>` and `<tag>` of `<repo>:<tag>` (a port in the registry host is not a tag). */

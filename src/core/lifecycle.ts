@@ -11,6 +11,7 @@ import {
   ensureImage,
   findBusyPorts,
   imageExists,
+  registryHost as host,
   findContainer,
   isInteractive,
   LABEL_BIND,
@@ -29,7 +30,7 @@ import type { Output } from '../ui/output.js';
 import { CLI_VERSION } from '../version.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { OperationalError, UsageError } from './errors.js';
-import { diagnose, distinctLines, registryOfRef, type Diagnosis } from './known-failures.js';
+import { diagnose, distinctLines, type Diagnosis } from './known-failures.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import { MARKER_FILE, type GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
@@ -185,7 +186,6 @@ async function imageCandidates(docker: Dockerode, plan: StartPlan, out: Output):
   }
   const { orderByLatency, MIRROR_PROBE_MS } = await import('./mirror.js');
   const { order, probes } = await orderByLatency(refs);
-  const host = registryOfRef;
   const fastest = probes.find((p) => p.repo === order[0])!;
   const others = probes.filter((p) => p !== fastest).map((p) => `${host(p.repo)} ${p.ms === undefined ? `no answer (${p.error})` : `${p.ms} ms`}`);
   out.note(

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { OperationalError } from '../core/errors.js';
-import { diagnose, registryOfRef, splitRef, type Diagnosis } from '../core/known-failures.js';
-import { dockerConfigAuth, type RegistryAuth } from './auth.js';
+import { diagnose, splitRef, type Diagnosis } from '../core/known-failures.js';
+import { dockerConfigAuth, registryHost, type RegistryAuth } from './auth.js';
 import { reasonOf, statusOf } from './engine-errors.js';
 import type { PullEvent, PullReporter } from './pull-progress.js';
 
@@ -48,7 +48,7 @@ export async function ensureImage(docker: Dockerode, options: EnsureImageOptions
       return ref;
     } catch (error) {
       const reason = error instanceof PullFailure ? error.message : reasonOf(error);
-      const diagnosis = diagnose(reason, 'pull', { registry: registryOfRef(ref), ...splitRef(ref) });
+      const diagnosis = diagnose(reason, 'pull', { registry: registryHost(ref), ...splitRef(ref) });
       failures.push({ ref, reason, diagnosis });
       reporter?.failed(ref, diagnosis?.message ?? reason, candidates[index + 1]);
     }
@@ -62,12 +62,12 @@ export function pullError(failures: FailedPull[]): OperationalError {
   const first = failures[0]!;
   const same = first.diagnosis && failures.every((f) => f.diagnosis?.id === first.diagnosis!.id);
   if (same && first.diagnosis) {
-    const registries = [...new Set(failures.map((f) => registryOfRef(f.ref)))];
+    const registries = [...new Set(failures.map((f) => registryHost(f.ref)))];
     const { repo, tag } = splitRef(first.ref);
-    const merged = diagnose(first.reason, 'pull', { registry: registries.join(', '), repo: failures.length > 1 ? 'the image' : repo, tag })!;
+    const merged = diagnose(first.reason, 'pull', { registry: registries.join(', '), repo: failures.length > 1 ? undefined : repo, tag })!;
     return new OperationalError(`could not pull the gateway image: ${merged.message}`, { hint: `${merged.fix}; ${doctor}` });
   }
-  const tried = failures.map((f) => `${f.ref}: ${f.diagnosis?.message ?? f.reason}`).join('; ');
+  const tried = failures.map((f) => f.diagnosis?.message ?? `${f.ref}: ${f.reason}`).join('; ');
   const fix = first.diagnosis?.fix ?? 'check that the Docker engine can reach the registry (network, proxy, firewall), or choose another registry with --image-repo (IMAGE_REPO)';
   return new OperationalError(`could not pull the gateway image: ${tried}`, { hint: `${fix}; ${doctor}` });
 }

@@ -12,13 +12,14 @@ import { checkDataFolder } from './data-health.js';
 import { containerDrift, describeDrift } from './drift.js';
 import type { Finding, Level } from './findings.js';
 import { formatBytes } from './format.js';
+import { diagnose, INOTIFY_FIX, INOTIFY_MIN } from '../known-failures.js';
 import { probeUrl, registryApiUrl, type ProbeResult } from '../http-probe.js';
 import { startCommand } from './status.js';
 
 export type { Finding, Level } from './findings.js';
 
 export const INOTIFY_FILE = '/proc/sys/fs/inotify/max_user_instances';
-export const INOTIFY_MIN = 8192;
+export { INOTIFY_MIN };
 export const MIN_FREE_BYTES = 2 * 1024 ** 3;
 export const MIRROR_TIMEOUT_MS = 3000;
 export const MIRRORS_ENV = 'GET_AI_GATEWAY_DOCTOR_MIRRORS';
@@ -53,6 +54,8 @@ export interface DoctorDeps {
   freeBytes(path: string): Promise<number | undefined>;
   probe(url: string, timeoutMs: number): Promise<ProbeResult>;
   dataFolder(folder: string): Promise<Finding[]>;
+  /** The container's log and its components' logs (the newest lines), to match against the known failures. */
+  containerLog?(name: string): Promise<string | undefined>;
 }
 
 export interface DoctorInput {
@@ -87,7 +90,7 @@ export function checkInotify(text: string | undefined, platform: NodeJS.Platform
       check: 'inotify',
       status: 'warn',
       message: `fs.inotify.max_user_instances is ${value} (below ${INOTIFY_MIN}): the gateway's file watchers can fail with "too many open files"`,
-      fix: `sudo sysctl -w fs.inotify.max_user_instances=${INOTIFY_MIN} (keep it: echo fs.inotify.max_user_instances=${INOTIFY_MIN} | sudo tee /etc/sysctl.d/99-higress.conf)`,
+      fix: INOTIFY_FIX,
     };
   }
   return { check: 'inotify', status: 'ok', message: `fs.inotify.max_user_instances is ${value}` };
@@ -152,6 +155,7 @@ export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Pro
           ? { check: 'container', status: 'ok', message: `container ${input.containerName} is running (${container.image})` }
           : { check: 'container', status: 'warn', message: `container ${input.containerName} is ${container.state}`, fix: input.startCommand },
       );
+      findings.push(await logFinding(input, deps));
       if (!input.settings) {
         findings.push({ check: 'drift', status: 'warn', message: 'no settings file: cannot compare the container with it' });
       } else {
@@ -166,6 +170,15 @@ export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Pro
   }
   findings.push(...(await mirrorResults));
   return findings;
+}
+
+/** The same table `start` reads its failures with. */
+async function logFinding(input: DoctorInput, deps: DoctorDeps): Promise<Finding> {
+  const log = await deps.containerLog?.(input.containerName).catch(() => undefined);
+  if (log === undefined) return { check: 'log', status: 'warn', message: 'could not read the container log' };
+  const diagnosis = diagnose(log, 'log', { dataFolder: input.dataFolder });
+  if (!diagnosis) return { check: 'log', status: 'ok', message: 'no known failure in the gateway logs' };
+  return { check: 'log', status: 'fail', message: `${diagnosis.message}; the log says: ${diagnosis.evidence}`, fix: diagnosis.fix };
 }
 
 async function socketFinding(engine: EngineView, deps: DoctorDeps): Promise<Finding> {
@@ -274,6 +287,18 @@ export async function realDeps(): Promise<DoctorDeps> {
     },
     probe: (url, timeoutMs) => probeUrl(url, timeoutMs),
     dataFolder: (folder) => checkDataFolder(folder),
+    async containerLog(name) {
+      if (!connection) return undefined;
+      const found = await docker.findContainer(connection.docker, name);
+      if (!found) return undefined;
+      const { COMPONENTS, componentLogPath } = await import('./logs.js');
+      const tail = (text: string | undefined) => (text ?? '').split('\n').slice(-200).join('\n');
+      const parts = await Promise.all([
+        docker.containerLogsTail(connection.docker, found.id, 200),
+        ...COMPONENTS.map((c) => docker.readFileInContainer(connection!.docker, found.id, componentLogPath(c)).then(tail, () => '')),
+      ]);
+      return parts.join('\n');
+    },
   };
 }
 
