@@ -99,10 +99,10 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     const { changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
     if (existing.state === 'running') {
-      await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'already-running', changes, reload);
     } else {
       await startContainer(docker, existing.id);
-      await finish(docker, plan, existing.id, timeoutMs, out, 'started', changes);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'started', changes);
     }
     return;
   }
@@ -171,7 +171,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     if (freshFolder) await rm(plan.dataFolder, { recursive: true, force: true });
     throw error;
   }
-  await finish(docker, plan, id, timeoutMs, out, action, []);
+  await finish(docker, plan, id, 0, timeoutMs, out, action, []);
 }
 
 /**
@@ -200,13 +200,14 @@ async function finish(
   docker: Dockerode,
   plan: StartPlan,
   id: string,
+  restartsBefore: number,
   timeoutMs: number,
   out: Output,
   action: 'created' | 'recreated' | 'started' | 'already-running',
   changes: string[],
   reload?: ReloadReport,
 ): Promise<void> {
-  const readyMs = await waitReady(docker, plan, id, timeoutMs, out);
+  const readyMs = await waitReady(docker, plan, id, restartsBefore, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
@@ -218,7 +219,8 @@ async function finish(
 const FATAL_IN_LOG = new Set(['inotify', 'data-permission']);
 const LOG_SCAN_MS = 2000;
 
-async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeoutMs: number, out: Output): Promise<number> {
+/** `restartsBefore`: the container's restart count before this start (a restart after it is a crash). */
+async function waitReady(docker: Dockerode, plan: StartPlan, id: string, restartsBefore: number, timeoutMs: number, out: Output): Promise<number> {
   const started = Date.now();
   const url = `http://${plan.bindAddress}:${plan.ports.http}`;
   // ora spins forever on a terminal that reports 0 columns; plain lines there.
@@ -227,30 +229,37 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   const spinner = ora?.({ text: `Waiting for the gateway at ${url}`, stream: process.stderr }).start();
   if (!spinner) out.note(`Waiting for the gateway at ${url} (up to ${Math.round(timeoutMs / 1000)} s)…`);
   const container = docker.getContainer(id);
-  const restartsBefore = (await container.inspect()).RestartCount ?? 0;
   // Only this run's lines: an earlier run's failure must not fail this one.
   const since = Math.floor(started / 1000) - 1;
   const logNow = () => containerLogsTail(docker, id, 200, since).catch(() => '');
   const context = { dataFolder: plan.dataFolder };
   let lastScan = started;
+  let lastExit: number | undefined;
   try {
     await waitUntil(
       async () => {
-        if (await probeHttp(plan.bindAddress, plan.ports.http, 1000)) return true;
+        // The container first: a dead one answers no probe, and waiting a probe's timeout for it costs seconds.
         const info = await container.inspect();
         const restarts = (info.RestartCount ?? 0) - restartsBefore;
-        const exited = !info.State.Running && !info.State.Restarting;
-        if (restarts > 0 || exited) {
+        const down = !info.State.Running || info.State.Restarting;
+        // A running container reports exit code 0: keep the one seen while it was down.
+        if (down) lastExit = info.State.ExitCode;
+        if (restarts > 0 || down) {
+          const exited = !info.State.Running && !info.State.Restarting;
           const log = await logNow();
           const diagnosis = diagnose(log, 'log', context);
           // One crash with a known cause, a second crash (a loop), or an exit the engine will not restart.
-          if (diagnosis || restarts >= 2 || exited) throw new GatewayCrash(info.State.ExitCode, restarts, log, diagnosis);
+          if (diagnosis || restarts >= 2 || (exited && restarts === 0 && info.HostConfig?.RestartPolicy?.Name === 'no')) {
+            throw new GatewayCrash(lastExit, restarts, log, diagnosis);
+          }
+          if (down) return undefined;
         } else if (Date.now() - lastScan >= LOG_SCAN_MS) {
           lastScan = Date.now();
           const log = await logNow();
           const diagnosis = diagnose(log, 'log', context);
           if (diagnosis && FATAL_IN_LOG.has(diagnosis.id)) throw new GatewayCrash(undefined, 0, log, diagnosis);
         }
+        if (await probeHttp(plan.bindAddress, plan.ports.http, 1000)) return true;
         return undefined;
       },
       {
@@ -306,7 +315,7 @@ function failureFor(crash: GatewayCrash, plan: StartPlan, prefix?: string): Oper
   const what =
     prefix ??
     (crash.restarts >= 2
-      ? `the gateway container keeps crashing (${crash.restarts} restarts, exit code ${crash.exitCode})`
+      ? `the gateway container keeps crashing (${crash.restarts} restarts${crash.exitCode === undefined ? '' : `, exit code ${crash.exitCode}`})`
       : crash.exitCode !== undefined
         ? `the gateway container exited (code ${crash.exitCode}) before serving`
         : 'the gateway cannot start');

@@ -53,6 +53,9 @@ process.on('SIGINT', () => process.exit(0));
 
 fs.mkdirSync(HIGRESS_LOGS, { recursive: true });
 for (const c of COMPONENTS) logTo(c, `double: ${c} starting (mode ${MODE})`);
+// start-gateway.sh:20-21 creates the proxy log folder and an empty access.log whatever O11Y says.
+fs.mkdirSync(PROXY_LOGS, { recursive: true });
+fs.closeSync(fs.openSync(path.join(PROXY_LOGS, 'access.log'), 'a'));
 
 if (!fs.existsSync(MARKER)) {
   const msg = `double: marker missing: the real ai-gateway template would overwrite the AI files (${MARKER} not found)`;
