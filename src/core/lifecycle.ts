@@ -41,7 +41,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 /** What `start` changed in the files, for "say what changed". */
 function describeChanges(plan: StartPlan, changed: string[]): string[] {
   if (changed.length === 0) return [];
-  const lines = plan.providers.map((p) => `provider ${p.id} configured`);
+  const lines = [...plan.removeProviders.map((id) => `provider ${id} removed`), ...plan.providers.map((p) => `provider ${p.id} configured`)];
   if (plan.autoRouting) lines.push(`auto-routing on (default model ${plan.autoRouting.defaultModel})`);
   return lines;
 }
@@ -52,7 +52,8 @@ async function applyPlan(plan: StartPlan, containerName: string) {
     { dataFolder: plan.dataFolder, containerName, source: 'start' },
     async ({ files, settings, alsoWrite }) => {
       await applyPlanToFiles(files, plan);
-      Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
+      const kept = Object.fromEntries(Object.entries(settings.models).filter(([id]) => !plan.removeProviders.includes(id)));
+      Object.assign(settings, { ...plan.settings, models: { ...kept, ...plan.settings.models } });
       if (!existsSync(join(plan.dataFolder, MARKER_FILE))) alsoWrite.push({ path: MARKER_FILE, content: 'configured by get-ai-gateway\n' });
       return files;
     },

@@ -6,7 +6,7 @@ import type { ExtraField, Provider } from '../core/catalog.js';
 import { UsageError } from '../core/errors.js';
 import { validateModelPatterns } from '../core/model-patterns.js';
 import { buildProviderConfig, checkToken, maskSecret, splitKeyList } from '../core/provider-config.js';
-import { plainKeysTheme, type Prompter } from './prompter.js';
+import { GoBack, plainKeysTheme, type Prompter } from './prompter.js';
 
 export type RawValue = string | boolean;
 
@@ -143,6 +143,8 @@ export async function askPorts(
   bindAddress: string,
   defaults: Partial<Ports>,
   isPortFree: (host: string, port: number) => Promise<boolean>,
+  /** Coming back with Esc from the step after: start at the last port. */
+  fromLast = false,
 ): Promise<Ports> {
   const chosen: Partial<Ports> = {};
   const problem = async (port: number | undefined): Promise<string | true> => {
@@ -152,10 +154,23 @@ export async function askPorts(
     if (!(await isPortFree(bindAddress, port))) return `port ${port} on ${bindAddress} is in use; pick another`;
     return true;
   };
-  for (const name of Object.keys(PORT_LABELS) as PortName[]) {
-    chosen[name] = await p.ask((q, context) =>
-      q.number({ message: `${PORT_LABELS[name]} on ${bindAddress}`, default: defaults[name], required: true, validate: problem }, context),
-    );
+  const names = Object.keys(PORT_LABELS) as PortName[];
+  const answers: Partial<Ports> = { ...defaults };
+  for (let at = fromLast ? names.length - 1 : 0; at < names.length; ) {
+    const name = names[at]!;
+    // Only the ports before this one count for clashes (an answer after it is asked again).
+    for (const key of Object.keys(chosen) as PortName[]) delete chosen[key];
+    for (const before of names.slice(0, at)) chosen[before] = answers[before];
+    try {
+      answers[name] = await p.ask((q, context) =>
+        q.number({ message: `${PORT_LABELS[name]} on ${bindAddress}`, default: answers[name], required: true, validate: problem }, context),
+      );
+      at++;
+    } catch (error) {
+      // Esc: back to the port before (its answer is the default), or out of this step from the first one.
+      if (!(error instanceof GoBack) || at === 0) throw error;
+      at--;
+    }
   }
-  return chosen as Ports;
+  return answers as Ports;
 }

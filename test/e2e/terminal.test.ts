@@ -132,7 +132,7 @@ describe('start in a real terminal', () => {
       '--https-port', String(https), '--console-port', String(consolePort),
     ]);
 
-    await t.prompt('Add or change a provider');
+    await t.prompt('Add, change or remove a provider');
     t.type('deepseek');
     await t.waitScreen(/^[❯>] DeepSeek/m);
     t.answer();
@@ -178,7 +178,7 @@ describe('start in a real terminal', () => {
     const data = path.join(tempDir(), 'gateway');
     const name = uniqueName();
     const t = new Terminal(['start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name]);
-    await t.prompt('Add or change a provider');
+    await t.prompt('Add, change or remove a provider');
     t.type('deepseek');
     await t.waitScreen(/^[❯>] DeepSeek/m);
     t.answer();
@@ -226,7 +226,7 @@ describe('start in a real terminal', () => {
     const piped = await runCli(['start', ...common], { env: { CI: undefined, DOCKER_HOST: bed.dockerHost } });
     expect(piped.exitCode).toBe(2);
     expect(piped.stderr).toContain(NO_PROVIDER);
-    expect(piped.stdout).not.toContain('Add or change a provider');
+    expect(piped.stdout).not.toContain('Add, change or remove a provider');
     expect(files(data)).toEqual([]);
     expect(await containerExists(name)).toBe(false);
   });
