@@ -29,6 +29,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     dataFolder: plan.dataFolder,
     existingDataFolder: plan.existing,
     providers,
+    removeProviders: plan.removeProviders,
     autoRouting: plan.autoRouting ?? null,
     files,
   };
@@ -44,6 +45,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
   out.say(`  Container env:   ${result.env.join(', ')} (no keys)`);
   out.say(`  Providers:       ${providers.length ? '' : 'none'}`);
   for (const p of providers) out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
+  if (plan.removeProviders.length) out.say(`  Remove:          ${plan.removeProviders.map((id) => `${providerById(id).name} (${id})`).join(', ')}`);
   out.say(`  Auto-routing:    ${plan.autoRouting ? `on, default model ${plan.autoRouting.defaultModel}` : 'unchanged'}`);
   if (plan.existing) {
     out.say(`  Data folder:     ${plan.dataFolder} (exists: providers above would be applied to it)`);
