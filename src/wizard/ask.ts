@@ -10,6 +10,18 @@ import { GoBack, plainKeysTheme, type Prompter } from './prompter.js';
 
 export type RawValue = string | boolean;
 
+/**
+ * Live validation: the prompt library checks only on Enter, but it re-renders the typed text through a
+ * transformer on every key; the problem with the text so far is shown after it, in words.
+ */
+export function liveProblem(check: (value: string) => string | true) {
+  return (value: string, { isFinal }: { isFinal: boolean }): string => {
+    if (isFinal || !value.trim()) return value;
+    const problem = check(value);
+    return problem === true ? value : `${value}  <- ${problem}`;
+  };
+}
+
 export function usageMessage(run: () => unknown): string | undefined {
   try {
     run();
@@ -85,6 +97,7 @@ export async function askField(p: Prompter, provider: Provider, field: ExtraFiel
         message: opts.required || fallback !== undefined ? message : `${message} (optional)`,
         default: fallback,
         validate: (v) => (v.trim() ? check(v.trim()) : opts.required ? `${message} is required` : true),
+        transformer: liveProblem((v) => check(v.trim())),
       },
       context,
     ),
@@ -126,6 +139,7 @@ export async function askModels(p: Prompter, provider: Provider, previous: strin
         message: `${provider.name} model patterns (comma-separated, * = any)`,
         default: previous ?? provider.defaultModels,
         validate: (v) => validateModelPatterns(v.replace(/\s+/g, '')) ?? true,
+        transformer: liveProblem((v) => validateModelPatterns(v.replace(/\s+/g, '')) ?? true),
       },
       context,
     ),

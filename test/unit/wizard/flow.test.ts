@@ -179,6 +179,31 @@ describe('setup wizard flows', () => {
     expect(plan.autoRouting).toEqual({ enabled: true, defaultModel: 'llama3.2' });
   });
 
+  it('shows a field\'s problem as you type, before Enter (live validation)', async () => {
+    const t = new FakeTerminal();
+    const outcome = runWizard({}, seed(), t.io({ isPortFree: allFree })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await pick(t, 'azure', 'Azure OpenAI');
+    await t.waitFor('Azure OpenAI API key');
+    t.answer('az-key-1111111111');
+    await t.waitFor('Deployment URL');
+    t.type('http://x');
+    await t.waitFor('http://x  <- Deployment URL must start with https://');
+    t.type(KEY.clearLine);
+    t.type('https://x/c');
+    await t.waitFor('https://x/c  <- Deployment URL must carry an api-version');
+    t.type('?api-version=1');
+    await t.waitFor(/https:\/\/x\/c\?api-version=1(?!\s*<-)/);
+    t.answer();
+    await t.waitFor('Azure OpenAI model patterns');
+    t.type(',bad pattern[');
+    await t.waitFor('<- ');
+    t.type(KEY.ctrlC);
+    expect(await outcome).toBeInstanceOf(InterruptedError);
+  });
+
   it('refuses OpenAI together with Azure OpenAI, says why and asks again', async () => {
     const t = new FakeTerminal();
     const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
