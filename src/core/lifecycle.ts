@@ -94,8 +94,7 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     }
     if (drift.length > 0) {
       out.note(`Recreating ${plan.containerName} (${drift.join('; ')}); the data folder ${plan.dataFolder} is kept.`);
-      await removeContainer(docker, existing.id, { force: true });
-      return createFresh(docker, plan, timeoutMs, out, 'recreated');
+      return createFresh(docker, plan, timeoutMs, out, 'recreated', existing);
     }
     const { changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
@@ -133,23 +132,30 @@ function containerDrift(existing: ContainerSummary, plan: StartPlan): string[] {
   return drift;
 }
 
-async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number, out: Output, action: 'created' | 'recreated'): Promise<void> {
+/** `replace`: the container this one replaces, removed only once the new image is here. */
+async function createFresh(
+  docker: Dockerode,
+  plan: StartPlan,
+  timeoutMs: number,
+  out: Output,
+  action: 'created' | 'recreated',
+  replace?: ContainerSummary,
+): Promise<void> {
   const { loadFiles } = await import('./gateway-read.js');
   if (plan.providers.length === 0 && (await loadFiles(plan)).configuredProviders().length === 0) {
     throw new UsageError('no LLM provider configured: pass --<provider>-key … or run in a terminal', {
       hint: 'for example --openai-key sk-... (see get-ai-gateway start --help)',
     });
   }
-  const busy = await findBusyPorts(plan.bindAddress, [plan.ports.http, plan.ports.https, plan.ports.console]);
-  if (busy.length > 0) {
-    const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
-    throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
-      hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
-    });
-  }
+  // The container being replaced holds its ports until it is gone.
+  if (!replace) await refuseBusyPorts(plan);
   const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
   const candidates = await imageCandidates(docker, plan, out);
   const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter, stallMs: stallMsFromEnv() });
+  if (replace) {
+    await removeContainer(docker, replace.id, { force: true });
+    await refuseBusyPorts(plan);
+  }
 
   // Only now, with the image here, is the data folder written; a folder this run created goes again if the
   // container cannot be created. The files and the marker exist before the container first starts: the
@@ -173,6 +179,16 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     throw error;
   }
   await finish(docker, plan, id, 0, timeoutMs, out, action, []);
+}
+
+async function refuseBusyPorts(plan: StartPlan): Promise<void> {
+  const busy = await findBusyPorts(plan.bindAddress, [plan.ports.http, plan.ports.https, plan.ports.console]);
+  if (busy.length > 0) {
+    const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
+    throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
+      hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
+    });
+  }
 }
 
 /**

@@ -107,6 +107,22 @@ describe('an image that cannot be pulled', () => {
     expect(existsSync(data)).toBe(false);
   });
 
+  test('--recreate with a tag that cannot be pulled keeps the running container it would replace', async () => {
+    const data = join(tempDir(), 'data');
+    const name = `gag-e2e-keep-${suffix}`;
+    const args = await startArgs(name, data, ['--image-repo', bed.imageRepo, '--image-tag', bed.imageTag]);
+    const first = await runCli(args, { env: env() });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const before = await docker.getContainer(name).inspect();
+    const tagAt = args.indexOf('--image-tag') + 1;
+    const res = await runCli([...args.slice(0, tagAt), `no-such-tag-${suffix}`, ...args.slice(tagAt + 1), '--recreate'], { env: env() });
+    expect(res.exitCode).toBe(1);
+    expect(errorLines(res.stderr)[0]).toContain('does not exist (manifest unknown)');
+    const after = await docker.getContainer(name).inspect();
+    expect(after.Id).toBe(before.Id);
+    expect(after.State.Running).toBe(true);
+  });
+
   test('a registry that does not resolve: "cannot resolve", the hint first-class, no raw errors; an empty folder stays empty', async () => {
     const data = join(tempDir(), 'data');
     mkdirSync(data);
