@@ -21,6 +21,7 @@ import {
   removeContainer,
   stallMsFromEnv,
   startContainer,
+  tailFilesInContainer,
   stopContainer,
   waitUntil,
   WaitTimeoutError,
@@ -224,7 +225,8 @@ async function finish(
   changes: string[],
   reload?: ReloadReport,
 ): Promise<void> {
-  const readyMs = await waitReady(docker, plan, id, restartsBefore, timeoutMs, out);
+  const fresh = action === 'created' || action === 'recreated';
+  const readyMs = await waitReady(docker, plan, id, restartsBefore, fresh, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
@@ -235,9 +237,19 @@ async function finish(
 /** Log lines that mean the gateway cannot come up even if it keeps running (one of its components gave up). */
 const FATAL_IN_LOG = new Set(['inotify', 'data-permission']);
 const LOG_SCAN_MS = 2000;
+/** The components' own logs (where the real image's supervisord sends their output) are read less often. */
+const COMPONENT_SCAN_MS = 4000;
 
 /** `restartsBefore`: the container's restart count before this start (a restart after it is a crash). */
-async function waitReady(docker: Dockerode, plan: StartPlan, id: string, restartsBefore: number, timeoutMs: number, out: Output): Promise<number> {
+async function waitReady(
+  docker: Dockerode,
+  plan: StartPlan,
+  id: string,
+  restartsBefore: number,
+  fresh: boolean,
+  timeoutMs: number,
+  out: Output,
+): Promise<number> {
   const started = Date.now();
   const url = `http://${plan.bindAddress}:${plan.ports.http}`;
   // ora spins forever on a terminal that reports 0 columns; plain lines there.
@@ -249,6 +261,13 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, restart
   // Only this run's lines: an earlier run's failure must not fail this one.
   const since = Math.floor(started / 1000) - 1;
   const logNow = () => containerLogsTail(docker, id, 200, since).catch(() => '');
+  // Component log files outlive restarts: only a new container's are this run's alone.
+  const componentLogs = async () => {
+    if (restartsBefore > 0 || !fresh) return '';
+    const { COMPONENTS, componentLogPath } = await import('./ops/logs.js');
+    return tailFilesInContainer(docker, id, COMPONENTS.map(componentLogPath)).catch(() => '');
+  };
+  let lastComponentScan = started;
   const context = { dataFolder: plan.dataFolder };
   let lastScan = started;
   let lastExit: number | undefined;
@@ -262,17 +281,18 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, restart
         // A running container reports exit code 0: keep the one seen while it was down.
         if (down) lastExit = info.State.ExitCode;
         if (restarts > 0 || down) {
-          const exited = !info.State.Running && !info.State.Restarting;
+          // The image's PID 1 (supervisord) exits only when the gateway cannot run at all: the first crash is
+          // failure enough (waiting for a loop costs the engine's restart back-off).
           const log = await logNow();
-          const diagnosis = diagnose(log, 'log', context);
-          // One crash with a known cause, a second crash (a loop), or an exit the engine will not restart.
-          if (diagnosis || restarts >= 2 || (exited && restarts === 0 && info.HostConfig?.RestartPolicy?.Name === 'no')) {
-            throw new GatewayCrash(lastExit, restarts, log, diagnosis);
-          }
-          if (down) return undefined;
+          const diagnosis = diagnose(log, 'log', context) ?? diagnose(await componentLogs(), 'log', context);
+          throw new GatewayCrash(lastExit, restarts, log, diagnosis, true);
         } else if (Date.now() - lastScan >= LOG_SCAN_MS) {
           lastScan = Date.now();
-          const log = await logNow();
+          let log = await logNow();
+          if (Date.now() - lastComponentScan >= COMPONENT_SCAN_MS) {
+            lastComponentScan = Date.now();
+            log += `\n${await componentLogs()}`;
+          }
           const diagnosis = diagnose(log, 'log', context);
           if (diagnosis && FATAL_IN_LOG.has(diagnosis.id)) throw new GatewayCrash(undefined, 0, log, diagnosis);
         }
@@ -291,12 +311,12 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, restart
     spinner?.fail();
     if (error instanceof GatewayCrash) {
       // A crash loop would go on forever under restart=always: stop it; `start` starts it again.
-      if (error.restarts > 0) await container.stop({ t: 1 }).catch(() => {});
+      if (error.looping) await container.stop({ t: 0 }).catch(() => {});
       throw failureFor(error, plan);
     }
     if (error instanceof WaitTimeoutError) {
       const log = await logNow();
-      const diagnosis = diagnose(log, 'log', context);
+      const diagnosis = diagnose(log, 'log', context) ?? diagnose(await componentLogs(), 'log', context);
       if (diagnosis) throw failureFor(new GatewayCrash(undefined, 0, log, diagnosis), plan, error.message);
       printDistinct(log);
     }
@@ -315,6 +335,8 @@ class GatewayCrash extends Error {
     readonly restarts: number,
     readonly log: string,
     readonly diagnosis: Diagnosis | undefined,
+    /** It exited (and the engine restarts it), as opposed to logging a fatal failure while running. */
+    readonly looping = false,
   ) {
     super('gateway crashed');
   }
@@ -329,15 +351,17 @@ function printDistinct(log: string): void {
 function failureFor(crash: GatewayCrash, plan: StartPlan, prefix?: string): OperationalError {
   const doctor = 'get-ai-gateway doctor checks this machine';
   const again = 'then run get-ai-gateway start again';
+  const facts = [
+    ...(crash.exitCode === undefined ? [] : [`exit code ${crash.exitCode}`]),
+    ...(crash.restarts > 0 ? [`${crash.restarts} restart${crash.restarts === 1 ? '' : 's'}`] : []),
+  ];
   const what =
     prefix ??
-    (crash.restarts >= 2
-      ? `the gateway container keeps crashing (${crash.restarts} restarts${crash.exitCode === undefined ? '' : `, exit code ${crash.exitCode}`})`
-      : crash.exitCode !== undefined
-        ? `the gateway container exited (code ${crash.exitCode}) before serving`
-        : 'the gateway cannot start');
+    (crash.looping
+      ? `the gateway container ${crash.restarts >= 2 ? 'keeps crashing' : 'crashed'} before serving${facts.length ? ` (${facts.join(', ')})` : ''}`
+      : 'the gateway cannot start');
   if (crash.diagnosis) {
-    process.stderr.write(`Container log: ${crash.diagnosis.evidence}\n`);
+    process.stderr.write(`Log: ${crash.diagnosis.evidence}\n`);
     return new OperationalError(`${what}: ${crash.diagnosis.message}`, { hint: `fix: ${crash.diagnosis.fix}; ${again}; ${doctor}` });
   }
   printDistinct(crash.log);

@@ -146,6 +146,12 @@ export async function readFileInContainer(docker: Dockerode, id: string, file: s
   throw new OperationalError(`${file} in container ${id}: too many symbolic links`);
 }
 
+/** The newest `lines` lines of each file in the container that exists, joined (for matching, not display). */
+export async function tailFilesInContainer(docker: Dockerode, id: string, files: readonly string[], lines = 200): Promise<string> {
+  const texts = await Promise.all(files.map((file) => readFileInContainer(docker, id, file).catch(() => undefined)));
+  return texts.map((text) => (text ?? '').split('\n').slice(-lines).join('\n')).join('\n');
+}
+
 type TarEntry = { kind: 'file'; content: Buffer } | { kind: 'symlink'; linkName: string } | { kind: 'other' };
 
 /** The first real entry of a tar archive, skipping pax and GNU long-name headers. */

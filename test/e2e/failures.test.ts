@@ -65,7 +65,7 @@ describe('a gateway that crashes', () => {
     expect(res.exitCode, res.stderr).toBe(1);
     expect(seconds).toBeLessThan(10);
     expect(errorLines(res.stderr)).toHaveLength(1);
-    expect(errorLines(res.stderr)[0]).toMatch(/^error: the gateway container (keeps crashing|exited).*: the gateway cannot watch its files: "too many open files"/);
+    expect(errorLines(res.stderr)[0]).toMatch(/^error: the gateway container (crashed|keeps crashing) before serving.*: the gateway cannot watch its files: "too many open files"/);
     expect(res.stderr).toContain('sudo sysctl -w fs.inotify.max_user_instances=8192');
     expect(res.stderr).toContain('get-ai-gateway doctor');
     // The log line once, not once per restart.
@@ -75,6 +75,17 @@ describe('a gateway that crashes', () => {
     expect(state.Running || state.Restarting).toBe(false);
   });
 
+  test('a container that keeps running while a component logs "too many open files" (as the real image\'s supervisord does) fails in seconds', async () => {
+    const repo = `gag-e2e/component-fails-${suffix}`;
+    await imageFromDouble(repo, 'x', ['/bin/sh', '-c', 'mkdir -p /var/log/higress; echo "E0501 apiserver: too many open files" >> /var/log/higress/apiserver.log; exec sleep 600']);
+    const started = Date.now();
+    const res = await runCli(await startArgs(`gag-e2e-component-${suffix}`, join(tempDir(), 'data'), ['--image-repo', repo, '--image-tag', 'x']), { env: env() });
+    expect(res.exitCode, res.stderr).toBe(1);
+    expect((Date.now() - started) / 1000).toBeLessThan(15);
+    expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/^error: the gateway cannot start: the gateway cannot watch its files: "too many open files".*fs\.inotify\.max_user_instances=8192/)]);
+    expect(res.stderr).toContain('Log: E0501 apiserver: too many open files');
+  });
+
   test('doctor reads the stopped container\'s log with the same table and names the fix', async () => {
     const name = `gag-e2e-crash-${suffix}`;
     const res = await runCli(['doctor', '--json', '--container-name', name, '--data-folder', join(tempDir(), 'none')], { env: env({ GET_AI_GATEWAY_DOCTOR_MIRRORS: 'none' }) });
@@ -82,14 +93,15 @@ describe('a gateway that crashes', () => {
     expect(log).toEqual([expect.objectContaining({ status: 'fail', fix: expect.stringContaining('fs.inotify.max_user_instances=8192') })]);
   });
 
-  test('a crash loop with an unknown cause says so in seconds, with its distinct last lines', async () => {
+  test('a crash with an unknown cause says so in seconds, with its distinct last lines', async () => {
     const repo = `gag-e2e/crashloop-plain-${suffix}`;
     await imageFromDouble(repo, 'x', ['/bin/sh', '-c', 'echo "something odd happened"; exit 3']);
     const started = Date.now();
     const res = await runCli(await startArgs(`gag-e2e-crash2-${suffix}`, join(tempDir(), 'data'), ['--image-repo', repo, '--image-tag', 'x']), { env: env() });
     expect(res.exitCode, res.stderr).toBe(1);
     expect((Date.now() - started) / 1000).toBeLessThan(10);
-    expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/^error: the gateway container keeps crashing \(\d+ restarts(, exit code 3)?\)/)]);
+    expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/^error: the gateway container (crashed|keeps crashing) before serving( \(.*\))? \(see the log lines above/)]);
+    expect(res.stderr).toContain('Last container log lines (repeats left out):');
     expect(res.stderr.split('something odd happened').length - 1).toBe(1);
   });
 });

@@ -292,10 +292,9 @@ export async function realDeps(): Promise<DoctorDeps> {
       const found = await docker.findContainer(connection.docker, name);
       if (!found) return undefined;
       const { COMPONENTS, componentLogPath } = await import('./logs.js');
-      const tail = (text: string | undefined) => (text ?? '').split('\n').slice(-200).join('\n');
       const parts = await Promise.all([
         docker.containerLogsTail(connection.docker, found.id, 200),
-        ...COMPONENTS.map((c) => docker.readFileInContainer(connection!.docker, found.id, componentLogPath(c)).then(tail, () => '')),
+        docker.tailFilesInContainer(connection.docker, found.id, COMPONENTS.map(componentLogPath)),
       ]);
       return parts.join('\n');
     },
