@@ -196,7 +196,7 @@ async function refuseBusyPorts(plan: StartPlan): Promise<void> {
  * The references to try, in order. When the timezone names no mirror, an image already here is used as is;
  * otherwise the mirrors are asked in parallel and the fastest goes first.
  */
-async function imageCandidates(docker: Dockerode, plan: StartPlan, out: Output): Promise<string[]> {
+export async function imageCandidates(docker: Dockerode, plan: StartPlan, out: Output): Promise<string[]> {
   const refs = [plan.image.repo, ...plan.image.fallbackRepos].map((repo) => `${repo}:${plan.image.tag}`);
   if (!plan.image.probe) return refs;
   if (plan.pull === 'missing') {
