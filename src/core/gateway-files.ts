@@ -33,6 +33,13 @@ export const FILES = {
   aiStatistics: 'wasmplugins/ai-statistics-1.0.0.yaml',
   mcpBridge: 'mcpbridges/default.yaml',
   console: 'configmaps/higress-console.yaml',
+  /**
+   * Envoy's file access log. The all-in-one image sends the mesh access log to stdout unless O11Y is on
+   * (higress-standalone all-in-one/scripts/start-gateway.sh:23-27), and O11Y needs the observability
+   * binaries (scripts/base.sh:30-55); its apiserver serves EnvoyFilters from /data/envoyfilters
+   * (src/apiserver/pkg/apiserver/apiserver.go:380) like the image's own (config/envoyfilters/).
+   */
+  accessLog: 'envoyfilters/access-log-file.internal.yaml',
   ingress: (id: string) => `ingresses/ai-route-${id}.internal.yaml`,
   aiRoute: (id: string) => `configmaps/ai-route-${id}.yaml`,
   /** Any Ingress by name (without `.internal`). */
@@ -164,7 +171,7 @@ export class GatewayFiles {
   /** Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser. */
   static async load(read: Reader, opts: { editable?: boolean; list?: Lister } = {}): Promise<GatewayFiles> {
     const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined);
-    const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console];
+    const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console, FILES.accessLog];
     await Promise.all(owned.map((path) => files.open(path, path)));
     const entries = at(files.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
     const ids = (Array.isArray(entries) ? entries : []).map((e) => e?.id).filter((id): id is string => typeof id === 'string');

@@ -1,6 +1,6 @@
 /** `start`, `stop` and `delete`: the gateway container's life, driven through the Docker Engine API. */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import {
@@ -10,6 +10,8 @@ import {
   createPullReporter,
   ensureImage,
   findBusyPorts,
+  imageExists,
+  registryHost as host,
   findContainer,
   isInteractive,
   LABEL_BIND,
@@ -17,7 +19,9 @@ import {
   managedLabels,
   probeHttp,
   removeContainer,
+  stallMsFromEnv,
   startContainer,
+  tailFilesInContainer,
   stopContainer,
   waitUntil,
   WaitTimeoutError,
@@ -30,6 +34,7 @@ import { commitChanges, readDataFile } from './store/index.js';
 import { commandHint } from './command-line.js';
 import { resolveDeployment, type DeploymentOptions } from './deployment.js';
 import { OperationalError, UsageError } from './errors.js';
+import { diagnose, distinctLines, type Diagnosis } from './known-failures.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import type { GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
@@ -38,7 +43,7 @@ import { buildWelcome, printWelcome } from '../ui/welcome.js';
 /** What `start` changed in the files, for "say what changed". */
 function describeChanges(plan: StartPlan, changed: string[]): string[] {
   if (changed.length === 0) return [];
-  const lines = plan.providers.map((p) => `provider ${p.id} configured`);
+  const lines = [...plan.removeProviders.map((id) => `provider ${id} removed`), ...plan.providers.map((p) => `provider ${p.id} configured`)];
   if (plan.autoRouting) lines.push(`auto-routing on (default model ${plan.autoRouting.defaultModel})`);
   return lines;
 }
@@ -47,9 +52,10 @@ function describeChanges(plan: StartPlan, changed: string[]): string[] {
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
     { dataFolder: plan.dataFolder, containerName, source: 'start', nameSource: 'default.cfg' },
-    async ({ files, settings, alsoWrite }) => {
+    async ({ files, settings }) => {
       await applyPlanToFiles(files, plan);
-      Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
+      const kept = Object.fromEntries(Object.entries(settings.models).filter(([id]) => !plan.removeProviders.includes(id)));
+      Object.assign(settings, { ...plan.settings, models: { ...kept, ...plan.settings.models } });
       return files;
     },
     { takeOver: true },
@@ -83,8 +89,7 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     const drift = containerDrift(existing, plan);
     if (drift.length > 0 && options.recreate) {
       out.note(`Recreating ${plan.containerName} (${drift.join('; ')}); the data folder ${plan.dataFolder} is kept.`);
-      await removeContainer(docker, existing.id, { force: true });
-      return createFresh(docker, plan, timeoutMs, out, 'recreated');
+      return createFresh(docker, plan, timeoutMs, out, 'recreated', existing);
     }
     if (drift.length > 0) {
       // The choice is remembered in default.cfg; only a new container can apply it.
@@ -95,10 +100,10 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     const { changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
     if (existing.state === 'running') {
-      await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'already-running', changes, reload);
     } else {
       await startContainer(docker, existing.id);
-      await finish(docker, plan, existing.id, timeoutMs, out, 'started', changes);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'started', changes);
     }
     return;
   }
@@ -132,7 +137,15 @@ function asTheContainerIs(plan: StartPlan, existing: ContainerSummary): StartPla
   };
 }
 
-async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number, out: Output, action: 'created' | 'recreated'): Promise<void> {
+/** `replace`: the container this one replaces, removed only once the new image is here. */
+async function createFresh(
+  docker: Dockerode,
+  plan: StartPlan,
+  timeoutMs: number,
+  out: Output,
+  action: 'created' | 'recreated',
+  replace?: ContainerSummary,
+): Promise<void> {
   const { loadFiles } = await import('./gateway-read.js');
   if (plan.providers.length === 0 && (await loadFiles(plan)).configuredProviders().length === 0) {
     throw new UsageError('no LLM provider configured: pass --<provider>-key … or run in a terminal', {
@@ -140,24 +153,25 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
       hint: `for example --openai-key sk-... (see ${commandHint('start --help')})`,
     });
   }
-  const busy = await findBusyPorts(plan.bindAddress, [plan.ports.http, plan.ports.https, plan.ports.console]);
-  if (busy.length > 0) {
-    const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
-    throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
-      code: 'port.in-use',
-      hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
-    });
+  // The container being replaced holds its ports until it is gone.
+  if (!replace) await refuseBusyPorts(plan);
+  const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
+  const candidates = await imageCandidates(docker, plan, out);
+  const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter, stallMs: stallMsFromEnv() });
+  if (replace) {
+    await removeContainer(docker, replace.id, { force: true });
+    await refuseBusyPorts(plan);
   }
-  // What a failed start puts back: the settings it remembered (ports, bind address) must not outlive it.
-  const settingsBefore = await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => null);
-  // The files and the marker exist before the container first starts: the image's template must not run.
-  await applyPlan(plan, plan.containerName);
+
+  // Only now, with the image here, is the data folder written. The files and the marker exist before the
+  // container first starts: the image's template must not run. A start that fails from here leaves no
+  // container and the settings (or the absence of the folder) as they were.
+  const freshFolder = !existsSync(plan.dataFolder);
+  const settingsBefore = freshFolder ? null : await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => null);
   let id: string | undefined;
   try {
+    await applyPlan(plan, plan.containerName);
     await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
-    const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
-    const candidates = [plan.image.ref, ...plan.image.fallbackRepos.map((r) => `${r}:${plan.image.tag}`)];
-    const image = await ensureImage(docker, { candidates, policy: plan.pull, reporter });
     ({ id } = await createAndStart(docker, {
       name: plan.containerName,
       image,
@@ -167,39 +181,76 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
       env: plan.env,
       labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
     }));
-    await finish(docker, plan, id, timeoutMs, out, action, []);
+    await finish(docker, plan, id, 0, timeoutMs, out, action, []);
   } catch (error) {
-    await undoFailedStart(docker, plan, id, settingsBefore);
+    await undoFailedStart(docker, plan, id, settingsBefore, freshFolder);
     throw error;
   }
 }
 
+async function refuseBusyPorts(plan: StartPlan): Promise<void> {
+  const busy = await findBusyPorts(plan.bindAddress, [plan.ports.http, plan.ports.https, plan.ports.console]);
+  if (busy.length > 0) {
+    const flags: Record<number, string> = { [plan.ports.http]: '--http-port', [plan.ports.https]: '--https-port', [plan.ports.console]: '--console-port' };
+    throw new OperationalError(`port ${busy.join(', ')} on ${plan.bindAddress} is already in use`, {
+      code: 'port.in-use',
+      hint: `choose another with ${busy.map((p) => flags[p]).join(', ')}`,
+    });
+  }
+}
+
 /** A start that failed leaves no container running (restart `always` would keep it) and the settings as they were. */
-async function undoFailedStart(docker: Dockerode, plan: StartPlan, id: string | undefined, settingsBefore: string | null): Promise<void> {
+async function undoFailedStart(docker: Dockerode, plan: StartPlan, id: string | undefined, settingsBefore: string | null, freshFolder: boolean): Promise<void> {
   const undone: string[] = [];
   if (id && (await removeContainer(docker, id, { force: true }).catch(() => undefined))) undone.push(`removed the container ${plan.containerName}`);
-  const settingsNow = await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => settingsBefore);
-  if (settingsNow !== settingsBefore) {
+  if (freshFolder) {
+    // Nothing was there before this start: the folder it wrote goes again (its keys are still in the command line).
+    if (await rm(plan.dataFolder, { recursive: true, force: true }).then(() => true, () => false)) undone.push(`removed the new data folder ${plan.dataFolder}`);
+  } else if ((await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => settingsBefore)) !== settingsBefore) {
     const restored = await commitChanges(plan.dataFolder, [{ path: SETTINGS_FILE, content: settingsBefore }]).then(
       () => true,
       () => false,
     );
     if (restored) undone.push(settingsBefore === null ? `removed ${SETTINGS_FILE}` : `restored the previous ${SETTINGS_FILE}`);
   }
-  if (undone.length > 0) process.stderr.write(`Start failed: ${undone.join(' and ')}; the provider files are kept.\n`);
+  if (undone.length > 0) process.stderr.write(`Start failed: ${undone.join(' and ')}${freshFolder ? '' : '; the provider files are kept'}.\n`);
+}
+
+/**
+ * The references to try, in order. When the timezone names no mirror, an image already here is used as is;
+ * otherwise the mirrors are asked in parallel and the fastest goes first.
+ */
+export async function imageCandidates(docker: Dockerode, plan: StartPlan, out: Output): Promise<string[]> {
+  const refs = [plan.image.repo, ...plan.image.fallbackRepos].map((repo) => `${repo}:${plan.image.tag}`);
+  if (!plan.image.probe) return refs;
+  if (plan.pull === 'missing') {
+    for (const ref of refs) if (await imageExists(docker, ref)) return [ref, ...refs.filter((r) => r !== ref)];
+  }
+  const { orderByLatency, MIRROR_PROBE_MS } = await import('./mirror.js');
+  const { order, probes } = await orderByLatency(refs);
+  const fastest = probes.find((p) => p.repo === order[0])!;
+  const others = probes.filter((p) => p !== fastest).map((p) => `${host(p.repo)} ${p.ms === undefined ? `no answer (${p.error})` : `${p.ms} ms`}`);
+  out.note(
+    fastest.ms === undefined
+      ? `Mirror:   none of the mirrors answered within ${(MIRROR_PROBE_MS / 1000).toFixed(1)} s; trying them in order`
+      : `Mirror:   ${host(fastest.repo)} answered first (${fastest.ms} ms; ${others.join(', ')})`,
+  );
+  return order;
 }
 
 async function finish(
   docker: Dockerode,
   plan: StartPlan,
   id: string,
+  restartsBefore: number,
   timeoutMs: number,
   out: Output,
   action: 'created' | 'recreated' | 'started' | 'already-running',
   changes: string[],
   reload?: ReloadReport,
 ): Promise<void> {
-  const readyMs = await waitReady(docker, plan, id, timeoutMs, out);
+  const fresh = action === 'created' || action === 'recreated';
+  const readyMs = await waitReady(docker, plan, id, restartsBefore, fresh, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
@@ -207,7 +258,22 @@ async function finish(
   printWelcome(welcome, out);
 }
 
-async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeoutMs: number, out: Output): Promise<number> {
+/** Log lines that mean the gateway cannot come up even if it keeps running (one of its components gave up). */
+const FATAL_IN_LOG = new Set(['inotify', 'data-permission']);
+const LOG_SCAN_MS = 2000;
+/** The components' own logs (where the real image's supervisord sends their output) are read less often. */
+const COMPONENT_SCAN_MS = 4000;
+
+/** `restartsBefore`: the container's restart count before this start (a restart after it is a crash). */
+async function waitReady(
+  docker: Dockerode,
+  plan: StartPlan,
+  id: string,
+  restartsBefore: number,
+  fresh: boolean,
+  timeoutMs: number,
+  out: Output,
+): Promise<number> {
   const started = Date.now();
   const url = `http://${plan.bindAddress}:${plan.ports.http}`;
   // ora spins forever on a terminal that reports 0 columns; plain lines there.
@@ -215,14 +281,46 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   const { default: ora } = interactive ? await import('ora') : { default: undefined };
   const spinner = ora?.({ text: `Waiting for the gateway at ${url}`, stream: process.stderr }).start();
   if (!spinner) out.note(`Waiting for the gateway at ${url} (up to ${Math.round(timeoutMs / 1000)} s)…`);
+  const container = docker.getContainer(id);
+  // Only this run's lines: an earlier run's failure must not fail this one.
+  const since = Math.floor(started / 1000) - 1;
+  const logNow = () => containerLogsTail(docker, id, 200, since).catch(() => '');
+  // Component log files outlive restarts: only a new container's are this run's alone.
+  const componentLogs = async () => {
+    if (restartsBefore > 0 || !fresh) return '';
+    const { COMPONENTS, componentLogPath } = await import('./ops/logs.js');
+    return tailFilesInContainer(docker, id, COMPONENTS.map(componentLogPath)).catch(() => '');
+  };
+  let lastComponentScan = started;
+  const context = { dataFolder: plan.dataFolder };
+  let lastScan = started;
+  let lastExit: number | undefined;
   try {
     await waitUntil(
       async () => {
-        if (await probeHttp(plan.bindAddress, plan.ports.http, 1000)) return true;
-        const state = (await docker.getContainer(id).inspect()).State;
-        if (!state.Running && !state.Restarting) {
-          throw new OperationalError(`the gateway container exited (code ${state.ExitCode}) before serving`, { hint: 'see the log lines above' });
+        // The container first: a dead one answers no probe, and waiting a probe's timeout for it costs seconds.
+        const info = await container.inspect();
+        const restarts = (info.RestartCount ?? 0) - restartsBefore;
+        const down = !info.State.Running || info.State.Restarting;
+        // A running container reports exit code 0: keep the one seen while it was down.
+        if (down) lastExit = info.State.ExitCode;
+        if (restarts > 0 || down) {
+          // The image's PID 1 (supervisord) exits only when the gateway cannot run at all: the first crash is
+          // failure enough (waiting for a loop costs the engine's restart back-off).
+          const log = await logNow();
+          const diagnosis = diagnose(log, 'log', context) ?? diagnose(await componentLogs(), 'log', context);
+          throw new GatewayCrash(lastExit, restarts, log, diagnosis, true);
+        } else if (Date.now() - lastScan >= LOG_SCAN_MS) {
+          lastScan = Date.now();
+          let log = await logNow();
+          if (Date.now() - lastComponentScan >= COMPONENT_SCAN_MS) {
+            lastComponentScan = Date.now();
+            log += `\n${await componentLogs()}`;
+          }
+          const diagnosis = diagnose(log, 'log', context);
+          if (diagnosis && FATAL_IN_LOG.has(diagnosis.id)) throw new GatewayCrash(undefined, 0, log, diagnosis);
         }
+        if (await probeHttp(plan.bindAddress, plan.ports.http, 1000)) return true;
         return undefined;
       },
       {
@@ -235,9 +333,16 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
     );
   } catch (error) {
     spinner?.fail();
-    if (error instanceof WaitTimeoutError || error instanceof OperationalError) {
-      const logs = await containerLogsTail(docker, id, 30).catch(() => '');
-      if (logs.trim()) process.stderr.write(`Last container log lines:\n${logs.trimEnd()}\n`);
+    if (error instanceof GatewayCrash) {
+      // A crash loop would go on forever under restart=always: stop it; `start` starts it again.
+      if (error.looping) await container.stop({ t: 0 }).catch(() => {});
+      throw failureFor(error, plan);
+    }
+    if (error instanceof WaitTimeoutError) {
+      const log = await logNow();
+      const diagnosis = diagnose(log, 'log', context) ?? diagnose(await componentLogs(), 'log', context);
+      if (diagnosis) throw failureFor(new GatewayCrash(undefined, 0, log, diagnosis), plan, error.message);
+      printDistinct(log);
     }
     throw error;
   }
@@ -245,6 +350,46 @@ async function waitReady(docker: Dockerode, plan: StartPlan, id: string, timeout
   if (spinner) spinner.succeed(`Gateway ready in ${(ms / 1000).toFixed(1)} s`);
   else out.note(`Gateway ready in ${(ms / 1000).toFixed(1)} s.`);
   return ms;
+}
+
+/** The container crashed or logged a known fatal failure while we waited. */
+class GatewayCrash extends Error {
+  constructor(
+    readonly exitCode: number | undefined,
+    readonly restarts: number,
+    readonly log: string,
+    readonly diagnosis: Diagnosis | undefined,
+    /** It exited (and the engine restarts it), as opposed to logging a fatal failure while running. */
+    readonly looping = false,
+  ) {
+    super('gateway crashed');
+  }
+}
+
+function printDistinct(log: string): void {
+  const lines = distinctLines(log);
+  if (lines.length > 0) process.stderr.write(`Last container log lines (repeats left out):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+/** One message: the known failure with its fix, or what the container did with its distinct last lines. */
+function failureFor(crash: GatewayCrash, plan: StartPlan, prefix?: string): OperationalError {
+  const doctor = `${commandHint('doctor', plan)} checks this machine`;
+  const again = `then run ${commandHint('start', plan)} again`;
+  const facts = [
+    ...(crash.exitCode === undefined ? [] : [`exit code ${crash.exitCode}`]),
+    ...(crash.restarts > 0 ? [`${crash.restarts} restart${crash.restarts === 1 ? '' : 's'}`] : []),
+  ];
+  const what =
+    prefix ??
+    (crash.looping
+      ? `the gateway container ${crash.restarts >= 2 ? 'keeps crashing' : 'crashed'} before serving${facts.length ? ` (${facts.join(', ')})` : ''}`
+      : 'the gateway cannot start');
+  if (crash.diagnosis) {
+    process.stderr.write(`Log: ${crash.diagnosis.evidence}\n`);
+    return new OperationalError(`${what}: ${crash.diagnosis.message}`, { hint: `fix: ${crash.diagnosis.fix}; ${again}; ${doctor}` });
+  }
+  printDistinct(crash.log);
+  return new OperationalError(what, { hint: `see the log lines above and ${commandHint('logs', plan)}; ${doctor}` });
 }
 
 export async function runStop(options: DeploymentOptions & { json?: boolean }, out: Output): Promise<void> {

@@ -9,13 +9,29 @@ export const REGISTRIES = {
 const CHINA = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Chongqing', 'Asia/Urumqi', 'Asia/Harbin'];
 const SOUTHEAST_ASIA = ['Asia/Singapore', 'Asia/Jakarta', 'Asia/Bangkok', 'Asia/Kuala_Lumpur', 'Asia/Manila', 'Asia/Ho_Chi_Minh'];
 
-export function registryForTimezone(timezone: string | undefined): string {
-  return mirrorForTimezone(timezone) ?? REGISTRIES.hangzhou;
+/** The mirror serving this timezone's region, or undefined when none does (then `start` probes them). */
+export function registryForTimezone(timezone: string | undefined): string | undefined {
+  const tz = timezone ?? '';
+  if (CHINA.includes(tz)) return REGISTRIES.hangzhou;
+  if (SOUTHEAST_ASIA.includes(tz)) return REGISTRIES.singapore;
+  if (/^(America|US|Canada)\//.test(tz)) return REGISTRIES.northAmerica;
+  return undefined;
+}
+
+/**
+ * Replaces the known mirrors (comma-separated `host[:port][/path]`, the preferred first): for private
+ * mirrors of all three, and for tests. The timezone does not pick among them and they are not probed.
+ */
+export const MIRRORS_ENV = 'GET_AI_GATEWAY_MIRRORS';
+
+export function mirrorsFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
+  const list = env[MIRRORS_ENV]?.split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
+  return list && list.length > 0 ? list : undefined;
 }
 
 /** Every mirror, the preferred one first: the order a failed pull falls back in. */
-export function mirrorsInFallbackOrder(preferred: string): string[] {
-  return [preferred, ...Object.values(REGISTRIES).filter((r) => r !== preferred)];
+export function mirrorsInFallbackOrder(preferred: string, mirrors: readonly string[] = Object.values(REGISTRIES)): string[] {
+  return [preferred, ...mirrors.filter((r) => r !== preferred)];
 }
 
 export interface TimezoneSources {
@@ -70,15 +86,8 @@ export interface ImageChoice {
   /** Repos to try in order when a pull fails (only when the registry came from the timezone). */
   fallbackRepos: string[];
   reason: string;
-}
-
-/** The mirror a timezone maps to, or undefined when it maps to none (the caller then uses the default). */
-export function mirrorForTimezone(timezone: string | undefined): string | undefined {
-  const tz = timezone ?? '';
-  if (CHINA.includes(tz)) return REGISTRIES.hangzhou;
-  if (SOUTHEAST_ASIA.includes(tz)) return REGISTRIES.singapore;
-  if (/^(America|US|Canada)\//.test(tz)) return REGISTRIES.northAmerica;
-  return undefined;
+  /** The timezone maps to no mirror: `start` measures them (`repo` first, then `fallbackRepos`) and takes the fastest. */
+  probe?: boolean;
 }
 
 const MIRROR_NAMES: Record<string, string> = {
@@ -86,6 +95,8 @@ const MIRROR_NAMES: Record<string, string> = {
   [REGISTRIES.singapore]: 'Singapore',
   [REGISTRIES.northAmerica]: 'North America',
 };
+
+export const IMAGE_PATH = 'higress/all-in-one';
 
 export function chooseImage(opts: {
   timezone: DetectedTimezone;
@@ -98,7 +109,8 @@ export function chooseImage(opts: {
   const tag = opts.imageTag ?? 'latest';
   const zoneRegistry = registryForTimezone(opts.timezone.timezone);
   const envRegistry = opts.env.PLUGIN_REGISTRY?.trim();
-  const pluginRegistry = envRegistry || opts.saved?.pluginRegistry || zoneRegistry;
+  // Upstream's default when the zone names no region.
+  const pluginRegistry = envRegistry || opts.saved?.pluginRegistry || (zoneRegistry ?? REGISTRIES.hangzhou);
   const envRepo = opts.env.IMAGE_REPO?.trim();
   const explicit: [string | undefined, string][] = [
     [opts.imageRepo, 'from --image-repo'],
@@ -107,17 +119,53 @@ export function chooseImage(opts: {
   ];
   for (const [repo, reason] of explicit) if (repo) return { repo, tag, pluginRegistry, fallbackRepos: [], reason };
   if (envRegistry) {
-    return { repo: `${envRegistry}/higress/all-in-one`, tag, pluginRegistry, fallbackRepos: [], reason: 'from PLUGIN_REGISTRY' };
+    return { repo: `${envRegistry}/${IMAGE_PATH}`, tag, pluginRegistry, fallbackRepos: [], reason: 'from PLUGIN_REGISTRY' };
   }
   const zone = opts.timezone.timezone;
-  const matched = mirrorForTimezone(zone) !== undefined;
+  const custom = mirrorsFromEnv(opts.env);
+  const [first, ...rest] = custom ?? mirrorsInFallbackOrder(zoneRegistry ?? REGISTRIES.hangzhou);
+  const reason = custom
+    ? `first of ${MIRRORS_ENV}`
+    : zoneRegistry
+      ? `${MIRROR_NAMES[zoneRegistry]} mirror, nearest to timezone ${zone} (from ${opts.timezone.source})`
+      : `${zone ? `timezone ${zone}` : 'an unknown timezone'} maps to no mirror: the fastest to answer is used`;
   return {
-    repo: `${zoneRegistry}/higress/all-in-one`,
+    repo: `${first}/${IMAGE_PATH}`,
     tag,
     pluginRegistry,
-    fallbackRepos: mirrorsInFallbackOrder(zoneRegistry).slice(1).map((r) => `${r}/higress/all-in-one`),
-    reason: matched
-      ? `${MIRROR_NAMES[zoneRegistry]} mirror, nearest to timezone ${zone} (from ${opts.timezone.source})`
-      : `${MIRROR_NAMES[zoneRegistry]} mirror (default: ${zone ? `timezone ${zone} has no nearer mirror` : 'timezone unknown'})`,
+    fallbackRepos: rest.map((r) => `${r}/${IMAGE_PATH}`),
+    reason,
+    probe: !custom && !zoneRegistry,
   };
+}
+
+export const MIRROR_PROBE_MS = 1500;
+
+export interface MirrorProbe {
+  repo: string;
+  /** Milliseconds to the registry's first answer, or undefined when it gave none in time. */
+  ms?: number;
+  error?: string;
+}
+
+/**
+ * Asks every repo's registry (`HEAD /v2/`, in parallel, at most `timeoutMs`) and orders the repos by who
+ * answered first; those that did not answer keep their order at the end.
+ */
+export async function orderByLatency(
+  repos: string[],
+  probe?: (url: string, timeoutMs: number) => Promise<import('./http-probe.js').ProbeResult>,
+  timeoutMs = MIRROR_PROBE_MS,
+): Promise<{ order: string[]; probes: MirrorProbe[] }> {
+  const { probeUrl, registryApiUrl } = await import('./http-probe.js');
+  const ask = probe ?? ((url: string, ms: number) => probeUrl(url, ms, 'HEAD'));
+  const probes = await Promise.all(
+    repos.map(async (repo): Promise<MirrorProbe> => {
+      const result = await ask(registryApiUrl(repo), timeoutMs);
+      return result.ok ? { repo, ms: result.ms } : { repo, error: result.error };
+    }),
+  );
+  const answered = probes.filter((p) => p.ms !== undefined).sort((a, b) => a.ms! - b.ms!);
+  const silent = probes.filter((p) => p.ms === undefined);
+  return { order: [...answered, ...silent].map((p) => p.repo), probes };
 }

@@ -24,6 +24,8 @@ export interface StartPlan {
   env: Record<string, string>;
   mounts: { host: string; container: string }[];
   providers: ProviderConfig[];
+  /** Configured providers to remove (the wizard's "remove"; no flag sets it). */
+  removeProviders: string[];
   /** Undefined = leave auto-routing as the data folder has it. */
   autoRouting?: Pick<AutoRouting, 'enabled' | 'defaultModel'>;
   settings: Settings;
@@ -152,6 +154,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     if (input) providers.push(buildProviderConfig(provider, input));
   }
   checkExclusions(providers.map((p) => p.id));
+  const removeProviders = Array.isArray(options.removeProviders) ? (options.removeProviders as string[]).filter((id) => !providers.some((p) => p.id === id)) : [];
 
   let autoRouting: StartPlan['autoRouting'];
   const defaultModel = options.autoRoutingDefaultModel as string | undefined;
@@ -186,7 +189,9 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     pluginRegistry: choice.pluginRegistry,
     autoRouting: autoRouting?.enabled ?? base.autoRouting,
     autoRoutingDefaultModel: autoRouting?.defaultModel ?? base.autoRoutingDefaultModel,
-    models: { ...base.models, ...Object.fromEntries(providers.map((p) => [p.id, p.models])) },
+    models: Object.fromEntries(
+      Object.entries({ ...base.models, ...Object.fromEntries(providers.map((p) => [p.id, p.models])) }).filter(([id]) => !removeProviders.includes(id)),
+    ),
   };
 
   return {
@@ -208,6 +213,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
       { host: join(dataFolder, 'logs'), container: '/var/log/proxy' },
     ],
     providers,
+    removeProviders,
     autoRouting,
     settings,
     existing: existsSync(join(dataFolder, MARKER_FILE)),
@@ -218,7 +224,8 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
 }
 
 /** Applies the plan's providers and auto-routing to the gateway files (fresh or existing). */
-export async function applyPlanToFiles(files: GatewayFiles, plan: Pick<StartPlan, 'providers' | 'autoRouting'>): Promise<void> {
+export async function applyPlanToFiles(files: GatewayFiles, plan: Pick<StartPlan, 'providers' | 'autoRouting'> & { removeProviders?: string[] }): Promise<void> {
+  for (const id of plan.removeProviders ?? []) await files.removeProvider(id);
   for (const provider of plan.providers) await files.upsertProvider(provider);
   if (plan.autoRouting) {
     const current = files.autoRouting();

@@ -11,12 +11,12 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** The last `lines` lines of the container's stdout and stderr, in the order they were written. */
-export async function containerLogsTail(docker: Dockerode, id: string, lines: number): Promise<string> {
+/** The last `lines` lines of the container's stdout and stderr (since `since`, epoch seconds), in the order they were written. */
+export async function containerLogsTail(docker: Dockerode, id: string, lines: number, since?: number): Promise<string> {
   const container = docker.getContainer(id);
   try {
     const info = await container.inspect();
-    const raw: unknown = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+    const raw: unknown = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false, ...(since === undefined ? {} : { since }) });
     // docker-modem parses bodies that happen to be valid JSON; only a TTY log can be one.
     const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw));
     return info.Config?.Tty ? buffer.toString('utf8') : demuxBuffer(buffer).all.toString('utf8');
@@ -144,6 +144,12 @@ export async function readFileInContainer(docker: Dockerode, id: string, file: s
     throw new OperationalError(`${file} in container ${id} is not a regular file`);
   }
   throw new OperationalError(`${file} in container ${id}: too many symbolic links`);
+}
+
+/** The newest `lines` lines of each file in the container that exists, joined (for matching, not display). */
+export async function tailFilesInContainer(docker: Dockerode, id: string, files: readonly string[], lines = 200): Promise<string> {
+  const texts = await Promise.all(files.map((file) => readFileInContainer(docker, id, file).catch(() => undefined)));
+  return texts.map((text) => (text ?? '').split('\n').slice(-lines).join('\n')).join('\n');
 }
 
 type TarEntry = { kind: 'file'; content: Buffer } | { kind: 'symlink'; linkName: string } | { kind: 'other' };

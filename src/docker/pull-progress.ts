@@ -29,23 +29,28 @@ const LAYER_STATUSES = new Set([
 
 /** Per-layer state from the progress events; "Pulling from <repo>" carries the tag as id and is not a layer. */
 export class PullProgress {
-  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean; sized: boolean }>();
 
   update(event: PullEvent): void {
     if (!event.id || !event.status || !LAYER_STATUSES.has(event.status)) return;
     let layer = this.layers.get(event.id);
     if (!layer) {
-      layer = { current: 0, total: 0, done: false };
+      layer = { current: 0, total: 0, done: false, sized: false };
       this.layers.set(event.id, layer);
     }
     const detail = event.progressDetail ?? {};
     if (event.status === 'Downloading') {
       if (typeof detail.current === 'number') layer.current = detail.current;
-      if (typeof detail.total === 'number' && detail.total > 0) layer.total = detail.total;
+      if (typeof detail.total === 'number' && detail.total > 0) {
+        layer.total = detail.total;
+        layer.sized = true;
+      }
     } else if (event.status === 'Download complete' || event.status === 'Verifying Checksum') {
       if (layer.total > 0) layer.current = layer.total;
+      layer.sized = true;
     } else if (event.status === 'Pull complete' || event.status === 'Already exists') {
       layer.done = true;
+      layer.sized = true;
       if (layer.total > 0) layer.current = layer.total;
     }
   }
@@ -64,6 +69,38 @@ export class PullProgress {
     let bytes = 0;
     for (const layer of this.layers.values()) bytes += layer.current;
     return bytes;
+  }
+
+  /** Bytes to download, summed over the layers whose size the engine has told so far. */
+  get knownTotalBytes(): number {
+    let bytes = 0;
+    for (const layer of this.layers.values()) bytes += layer.total;
+    return bytes;
+  }
+
+  /** The engine reports a layer's size only once its download starts; until then the total is a lower bound. */
+  get totalKnown(): boolean {
+    for (const layer of this.layers.values()) if (!layer.sized) return false;
+    return this.layers.size > 0;
+  }
+}
+
+/** Download rate over the last few seconds, from (time, bytes) samples. */
+export class RateMeter {
+  private readonly samples: [number, number][] = [];
+  constructor(private readonly windowMs = 5000) {}
+
+  add(t: number, bytes: number): void {
+    this.samples.push([t, bytes]);
+    while (this.samples.length > 2 && t - this.samples[1]![0] >= this.windowMs) this.samples.shift();
+  }
+
+  /** Bytes per second, or 0 before there are two samples a moment apart. */
+  perSecond(): number {
+    if (this.samples.length < 2) return 0;
+    const [t0, b0] = this.samples[0]!;
+    const [t1, b1] = this.samples[this.samples.length - 1]!;
+    return t1 - t0 < 500 ? 0 : ((b1 - b0) * 1000) / (t1 - t0);
   }
 }
 
@@ -93,14 +130,29 @@ export async function createPullReporter(options: PullReporterOptions): Promise<
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const seconds = (ms: number) => Math.round(ms / 1000);
+const duration = (s: number) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.max(1, Math.round(s))} s`);
 
 function summary(ref: string, progress: PullProgress, elapsedMs: number): string {
   if (progress.layerCount === 0) return `Pulled ${ref} (already up to date) in ${seconds(elapsedMs)}s`;
   return `Pulled ${ref} (${progress.layerCount} layers, ${mb(progress.downloadedBytes)} MB) in ${seconds(elapsedMs)}s`;
 }
 
-function status(ref: string, progress: PullProgress, elapsedMs: number): string {
-  return `Pulling ${ref}: ${progress.doneCount}/${progress.layerCount} layers, ${mb(progress.downloadedBytes)} MB, ${seconds(elapsedMs)}s`;
+/** "3/7 layers, 120.3/410.2 MB (29%), 12.1 MB/s, ETA 24 s, 10s"; the size is "of at least" until every layer's is known. */
+export function status(ref: string, progress: PullProgress, elapsedMs: number, bytesPerSecond = 0): string {
+  const got = progress.downloadedBytes;
+  const total = progress.knownTotalBytes;
+  const parts = [`${progress.doneCount}/${progress.layerCount} layers`];
+  if (progress.totalKnown && total > 0) {
+    parts.push(`${mb(got)}/${mb(total)} MB (${Math.min(100, Math.floor((got / total) * 100))}%)`);
+  } else {
+    parts.push(total > 0 ? `${mb(got)} MB of at least ${mb(total)} MB` : `${mb(got)} MB`);
+  }
+  if (bytesPerSecond > 0) {
+    parts.push(`${mb(bytesPerSecond)} MB/s`);
+    if (progress.totalKnown && total > got) parts.push(`ETA ${duration((total - got) / bytesPerSecond)}`);
+  }
+  parts.push(`${seconds(elapsedMs)}s`);
+  return `Pulling ${ref}: ${parts.join(', ')}`;
 }
 
 function plainReporter(stream: NodeJS.WritableStream, now: () => number): PullReporter {
@@ -110,12 +162,14 @@ function plainReporter(stream: NodeJS.WritableStream, now: () => number): PullRe
   let startedAt = 0;
   let lastLineAt = 0;
   let lastQuarter = 0;
+  let rate = new RateMeter();
   const write = (line: string) => stream.write(`${line}\n`);
 
   return {
     start(r) {
       ref = r;
       progress = new PullProgress();
+      rate = new RateMeter();
       startedAt = lastLineAt = now();
       lastQuarter = 0;
       write(`Pulling ${ref} …`);
@@ -123,11 +177,12 @@ function plainReporter(stream: NodeJS.WritableStream, now: () => number): PullRe
     progress(event) {
       progress.update(event);
       const t = now();
+      rate.add(t, progress.downloadedBytes);
       const total = progress.layerCount;
       const quarter = total > 0 ? Math.floor((progress.doneCount / total) * 4) : 0;
       const newQuarter = quarter > lastQuarter && quarter < 4;
       if (newQuarter || (total > 0 && t - lastLineAt >= PERIOD_MS)) {
-        write(status(ref, progress, t - startedAt));
+        write(status(ref, progress, t - startedAt, rate.perSecond()));
         lastLineAt = t;
         lastQuarter = Math.max(lastQuarter, quarter);
       }
@@ -136,7 +191,8 @@ function plainReporter(stream: NodeJS.WritableStream, now: () => number): PullRe
       write(summary(r, progress, now() - startedAt));
     },
     failed(r, reason, next) {
-      write(next ? `pull from ${r} failed: ${reason}; trying ${next}` : `pull from ${r} failed: ${reason}`);
+      // The last candidate's failure is the command's error message: not said twice.
+      if (next) write(`pull from ${r} failed: ${reason}; trying ${next}`);
     },
   };
 }
@@ -148,8 +204,11 @@ async function spinnerReporter(stream: NodeJS.WritableStream, now: () => number)
   let progress = new PullProgress();
   let startedAt = 0;
   let ticker: NodeJS.Timeout | undefined;
+  let rate = new RateMeter();
   const refresh = () => {
-    spinner.text = status(ref, progress, now() - startedAt);
+    const t = now();
+    rate.add(t, progress.downloadedBytes);
+    spinner.text = status(ref, progress, t - startedAt, rate.perSecond());
   };
   const stop = () => {
     if (ticker) clearInterval(ticker);
@@ -160,6 +219,7 @@ async function spinnerReporter(stream: NodeJS.WritableStream, now: () => number)
     start(r) {
       ref = r;
       progress = new PullProgress();
+      rate = new RateMeter();
       startedAt = now();
       spinner.start(`Pulling ${ref}`);
       // Keeps the elapsed time moving while a big layer sends no events.
@@ -177,7 +237,7 @@ async function spinnerReporter(stream: NodeJS.WritableStream, now: () => number)
     failed(r, reason, next) {
       stop();
       if (next) spinner.warn(`pull from ${r} failed: ${reason}; trying ${next}`);
-      else spinner.fail(`pull from ${r} failed: ${reason}`);
+      else spinner.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { OperationalError } from '../core/errors.js';
-import { dockerConfigAuth, type RegistryAuth } from './auth.js';
+import { diagnose, splitRef, type Diagnosis } from '../core/known-failures.js';
+import { dockerConfigAuth, registryHost, type RegistryAuth } from './auth.js';
 import { reasonOf, statusOf } from './engine-errors.js';
 import type { PullEvent, PullReporter } from './pull-progress.js';
 
@@ -12,6 +13,23 @@ export interface EnsureImageOptions {
   reporter?: PullReporter;
   /** Credentials for a reference; defaults to inline auths in the docker config file. */
   authConfigFor?: (ref: string) => RegistryAuth | undefined | Promise<RegistryAuth | undefined>;
+  /** A pull that reports no progress for this long is abandoned for the next candidate. */
+  stallMs?: number;
+}
+
+export const STALL_ENV = 'GET_AI_GATEWAY_PULL_STALL_SECONDS';
+export const DEFAULT_STALL_MS = 30_000;
+
+/** GET_AI_GATEWAY_PULL_STALL_SECONDS (a positive number) or 30 s. */
+export function stallMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env[STALL_ENV]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_STALL_MS;
+}
+
+interface FailedPull {
+  ref: string;
+  reason: string;
+  diagnosis?: Diagnosis;
 }
 
 /** Makes sure one of the candidates is present locally and returns its reference. */
@@ -21,23 +39,37 @@ export async function ensureImage(docker: Dockerode, options: EnsureImageOptions
   if (options.policy === 'missing' && (await imageExists(docker, candidates[0]))) return candidates[0];
 
   const authFor = options.authConfigFor ?? dockerConfigAuth();
-  let lastReason = '';
+  const failures: FailedPull[] = [];
   for (const [index, ref] of candidates.entries()) {
     reporter?.start(ref);
     try {
-      await pullImage(docker, ref, await authFor(ref), (event) => reporter?.progress(event));
+      await pullImage(docker, ref, await authFor(ref), (event) => reporter?.progress(event), options.stallMs ?? DEFAULT_STALL_MS);
       reporter?.done(ref);
       return ref;
     } catch (error) {
-      lastReason = error instanceof PullFailure ? error.message : reasonOf(error);
-      reporter?.failed(ref, lastReason, candidates[index + 1]);
+      const reason = error instanceof PullFailure ? error.message : reasonOf(error);
+      const diagnosis = diagnose(reason, 'pull', { registry: registryHost(ref), ...splitRef(ref) });
+      failures.push({ ref, reason, diagnosis });
+      reporter?.failed(ref, diagnosis?.message ?? reason, candidates[index + 1]);
     }
   }
-  throw new OperationalError(`could not pull the gateway image (tried: ${candidates.join(', ')}): ${lastReason}`, {
-    hint:
-      'Check that the Docker engine can reach the registry (network, proxy, firewall), ' +
-      'or choose another registry with --image-repo or IMAGE_REPO.',
-  });
+  throw pullError(failures);
+}
+
+/** One message for all failed candidates: the same known failure everywhere is said once, naming every registry. */
+export function pullError(failures: FailedPull[]): OperationalError {
+  const doctor = 'get-ai-gateway doctor checks this machine';
+  const first = failures[0]!;
+  const same = first.diagnosis && failures.every((f) => f.diagnosis?.id === first.diagnosis!.id);
+  if (same && first.diagnosis) {
+    const registries = [...new Set(failures.map((f) => registryHost(f.ref)))];
+    const { repo, tag } = splitRef(first.ref);
+    const merged = diagnose(first.reason, 'pull', { registry: registries.join(', '), repo: failures.length > 1 ? undefined : repo, tag })!;
+    return new OperationalError(`could not pull the gateway image: ${merged.message}`, { hint: `${merged.fix}; ${doctor}` });
+  }
+  const tried = failures.map((f) => f.diagnosis?.message ?? `${f.ref}: ${f.reason}`).join('; ');
+  const fix = first.diagnosis?.fix ?? 'check that the Docker engine can reach the registry (network, proxy, firewall), or choose another registry with --image-repo (IMAGE_REPO)';
+  return new OperationalError(`could not pull the gateway image: ${tried}`, { hint: `${fix}; ${doctor}` });
 }
 
 export async function imageExists(docker: Dockerode, ref: string): Promise<boolean> {
@@ -61,24 +93,50 @@ async function pullImage(
   ref: string,
   auth: RegistryAuth | undefined,
   onEvent: (event: PullEvent) => void,
+  stallMs: number,
 ): Promise<void> {
+  const stalled = () => new PullFailure(`no bytes for ${stallMs / 1000} s (stalled)`);
   let stream: NodeJS.ReadableStream;
+  // The engine may not even answer (a registry that accepts and never replies).
+  let timer: NodeJS.Timeout | undefined;
   try {
-    stream = await docker.pull(ref, auth ? { authconfig: auth } : {});
+    stream = await Promise.race([
+      docker.pull(ref, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(stalled()), stallMs))),
+    ]);
   } catch (error) {
-    throw new PullFailure(reasonOf(error));
+    throw error instanceof PullFailure ? error : new PullFailure(reasonOf(error));
+  } finally {
+    clearTimeout(timer);
   }
 
   await new Promise<void>((resolve, reject) => {
     let streamError: string | undefined;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(watchdog);
+      if (error) reject(error);
+      else resolve();
+    };
+    // Every progress event (bytes, extraction, a layer done) proves the pull is alive.
+    let watchdog = setTimeout(onStall, stallMs);
+    function onStall() {
+      // Closing the request makes the engine cancel this pull.
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      settle(stalled());
+    }
     docker.modem.followProgress(
       stream,
       (error: Error | null) => {
-        if (error) reject(new PullFailure(reasonOf(error)));
-        else if (streamError !== undefined) reject(new PullFailure(streamError));
-        else resolve();
+        if (error) settle(new PullFailure(reasonOf(error)));
+        else if (streamError !== undefined) settle(new PullFailure(streamError));
+        else settle();
       },
       (event: PullEvent) => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(onStall, stallMs);
         if (event.error !== undefined || event.errorDetail !== undefined) {
           streamError ??= event.errorDetail?.message || event.error || 'unknown error';
         } else {

@@ -35,6 +35,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     existingDataFolder: plan.existing,
     providers,
     keptProviders: kept,
+    removeProviders: plan.removeProviders,
     autoRouting: plan.autoRouting ?? null,
     files,
   };
@@ -52,6 +53,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
   out.say(`  Providers:       ${providers.length || kept.length ? '' : noProviders}`);
   for (const p of providers) out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
   if (kept.length) out.say(`    kept as configured: ${kept.join(', ')}`);
+  if (plan.removeProviders.length) out.say(`  Remove:          ${plan.removeProviders.map((id) => `${providerById(id).name} (${id})`).join(', ')}`);
   const routing = plan.autoRouting
     ? `on, default model ${plan.autoRouting.defaultModel}`
     : routingNow

@@ -1,5 +1,6 @@
 import { commandHint } from '../core/command-line.js';
 import chalk from 'chalk';
+import { join } from 'node:path';
 import { exampleModel } from '../core/catalog.js';
 import type { ReloadReport } from '../core/gateway-edit.js';
 import type { GatewayFiles } from '../core/gateway-files.js';
@@ -19,7 +20,8 @@ export interface Welcome {
   autoRouting: { enabled: boolean; defaultModel: string | null; rules: number };
   examples: string[];
   dataFolder: string;
-  logsFolder: string;
+  /** Written by the gateway (EnvoyFilter `envoyfilters/access-log-file.internal.yaml`); read by `usage`. */
+  accessLog: string;
   changes: string[];
   reload?: ReloadReport;
   stop: string;
@@ -71,7 +73,7 @@ export function buildWelcome(input: {
     autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules.length },
     examples,
     dataFolder: plan.dataFolder,
-    logsFolder: `${plan.dataFolder}/logs`,
+    accessLog: join(plan.dataFolder, 'logs', 'access.log'),
     changes: input.changes,
     reload: input.reload,
     stop: commandHint('stop', plan),
@@ -90,7 +92,7 @@ export function printWelcome(w: Welcome, out: Output): void {
   out.say(`  Console           ${w.endpoints.console}  (${w.console})`);
   out.say(`  Providers         ${w.providers.map((p) => `${p.name} [${p.models}]`).join(', ') || 'none'}`);
   if (w.autoRouting.enabled) out.say(`  Auto-routing      model ${AUTO_MODEL}: ${w.autoRouting.rules} rule(s), default ${w.autoRouting.defaultModel}`);
-  out.say(`  Logs              ${w.logsFolder}`);
+  out.say(`  Access log        ${w.accessLog}`);
   out.say(`  Configuration     ${w.dataFolder}`);
   if (w.examples.length) {
     out.say('');

@@ -6,9 +6,21 @@ import type { ExtraField, Provider } from '../core/catalog.js';
 import { UsageError } from '../core/errors.js';
 import { validateModelPatterns } from '../core/model-patterns.js';
 import { buildProviderConfig, checkToken, maskSecret, splitKeyList } from '../core/provider-config.js';
-import { plainKeysTheme, type Prompter } from './prompter.js';
+import { GoBack, plainKeysTheme, type Prompter } from './prompter.js';
 
 export type RawValue = string | boolean;
+
+/**
+ * Live validation: the prompt library checks only on Enter, but it re-renders the typed text through a
+ * transformer on every key; the problem with the text so far is shown after it, in words.
+ */
+export function liveProblem(check: (value: string) => string | true) {
+  return (value: string, { isFinal }: { isFinal: boolean }): string => {
+    if (isFinal || !value.trim()) return value;
+    const problem = check(value);
+    return problem === true ? value : `${value}  <- ${problem}`;
+  };
+}
 
 export function usageMessage(run: () => unknown): string | undefined {
   try {
@@ -85,6 +97,7 @@ export async function askField(p: Prompter, provider: Provider, field: ExtraFiel
         message: opts.required || fallback !== undefined ? message : `${message} (optional)`,
         default: fallback,
         validate: (v) => (v.trim() ? check(v.trim()) : opts.required ? `${message} is required` : true),
+        transformer: liveProblem((v) => check(v.trim())),
       },
       context,
     ),
@@ -126,6 +139,7 @@ export async function askModels(p: Prompter, provider: Provider, previous: strin
         message: `${provider.name} model patterns (comma-separated, * = any)`,
         default: previous ?? provider.defaultModels,
         validate: (v) => validateModelPatterns(v) ?? true,
+        transformer: liveProblem((v) => validateModelPatterns(v) ?? true),
       },
       context,
     ),
@@ -143,6 +157,8 @@ export async function askPorts(
   bindAddress: string,
   defaults: Partial<Ports>,
   isPortFree: (host: string, port: number) => Promise<boolean>,
+  /** Coming back with Esc from the step after: start at the last port. */
+  fromLast = false,
 ): Promise<Ports> {
   const chosen: Partial<Ports> = {};
   const problem = async (port: number | undefined): Promise<string | true> => {
@@ -152,10 +168,23 @@ export async function askPorts(
     if (!(await isPortFree(bindAddress, port))) return `port ${port} on ${bindAddress} is in use; pick another`;
     return true;
   };
-  for (const name of Object.keys(PORT_LABELS) as PortName[]) {
-    chosen[name] = await p.ask((q, context) =>
-      q.number({ message: `${PORT_LABELS[name]} on ${bindAddress}`, default: defaults[name], required: true, validate: problem }, context),
-    );
+  const names = Object.keys(PORT_LABELS) as PortName[];
+  const answers: Partial<Ports> = { ...defaults };
+  for (let at = fromLast ? names.length - 1 : 0; at < names.length; ) {
+    const name = names[at]!;
+    // Only the ports before this one count for clashes (an answer after it is asked again).
+    for (const key of Object.keys(chosen) as PortName[]) delete chosen[key];
+    for (const before of names.slice(0, at)) chosen[before] = answers[before];
+    try {
+      answers[name] = await p.ask((q, context) =>
+        q.number({ message: `${PORT_LABELS[name]} on ${bindAddress}`, default: answers[name], required: true, validate: problem }, context),
+      );
+      at++;
+    } catch (error) {
+      // Esc: back to the port before (its answer is the default), or out of this step from the first one.
+      if (!(error instanceof GoBack) || at === 0) throw error;
+      at--;
+    }
   }
-  return chosen as Ports;
+  return answers as Ports;
 }

@@ -9,7 +9,7 @@ import { buildProviderConfig, checkExclusions, maskSecret, optionKey, type Provi
 import { AUTO_MODEL } from '../core/routing.js';
 import { isPortFree } from '../docker/ports.js';
 import { askField, askKeys, askModels, askPorts, usageMessage, type Ports } from './ask.js';
-import { CANCELLED, plainKeysTheme, Prompter, type WizardIO } from './prompter.js';
+import { CANCELLED, GoBack, plainKeysTheme, Prompter, type WizardIO } from './prompter.js';
 
 export interface WizardSeed {
   dataFolder: string;
@@ -135,16 +135,28 @@ function exclusionProblem(provider: Provider, picked: ReadonlyMap<string, unknow
       if (!(error instanceof CliError)) throw error;
       const where = picked.has(other)
         ? `${providerById(other).name} is already picked`
-        : `${providerById(other).name} is configured in ${dataFolder} (remove it with get-ai-gateway config remove --provider ${other})`;
+        : `${providerById(other).name} is configured in ${dataFolder} (pick it and choose Remove first)`;
       return `  Refused: ${error.message}: ${error.hint ?? 'pick one of them'}. ${where}.`;
     }
   }
   return undefined;
 }
 
-async function pickProviders(p: Prompter, seed: WizardSeed, picked: Map<string, ProviderInput>, readFile?: (path: string) => string): Promise<void> {
-  const configured = new Set(seed.configured.map((c) => c.id));
+/** The providers as the wizard sees them: answers given here, configured ones in the folder, and those to remove. */
+interface Choices {
+  picked: Map<string, ProviderInput>;
+  removed: Set<string>;
+}
+
+/** Configured in the data folder and not marked for removal. */
+function keptConfigured(seed: WizardSeed, removed: ReadonlySet<string>): Set<string> {
+  return new Set(seed.configured.map((c) => c.id).filter((id) => !removed.has(id)));
+}
+
+/** The provider list until Done. Esc in a provider's questions leaves it as it was; Esc in the list goes back. */
+async function pickProviders(p: Prompter, seed: WizardSeed, { picked, removed }: Choices, readFile?: (path: string) => string): Promise<void> {
   const source = (term: string | undefined) => {
+    const configured = keptConfigured(seed, removed);
     const t = (term ?? '').trim().toLowerCase();
     // Exact names first, then names starting with the filter, then any containing it.
     const rank = (pr: Provider) => {
@@ -152,46 +164,80 @@ async function pickProviders(p: Prompter, seed: WizardSeed, picked: Map<string, 
       return names.includes(t) ? 0 : names.some((n) => n.startsWith(t)) ? 1 : names.some((n) => n.includes(t)) ? 2 : 3;
     };
     const matching = t ? PROVIDERS.filter((pr) => rank(pr) < 3).sort((a, b) => rank(a) - rank(b)) : [...PROVIDERS];
+    const tag = (id: string) => (picked.has(id) || configured.has(id) ? ' [configured]' : removed.has(id) ? ' [to be removed]' : '');
     const choices: { value: string; name: string; description?: string; disabled?: string | boolean }[] = matching.map((pr) => ({
       value: pr.id,
-      name: picked.has(pr.id) || configured.has(pr.id) ? `${pr.name} [configured]` : pr.name,
+      name: `${pr.name}${tag(pr.id)}`,
       description: `${pr.name} models: ${pr.defaultModels}`,
     }));
     if (!t) {
       const n = picked.size;
-      const name = n > 0 ? `Done: continue with ${n} provider${n === 1 ? '' : 's'}` : configured.size > 0 ? 'Done: keep the configured providers' : 'Done';
-      choices.unshift({ value: DONE, name, disabled: n === 0 && configured.size === 0 ? '(pick a provider first)' : false });
+      const kept = [...configured].filter((id) => !picked.has(id)).length;
+      const name = n > 0 ? `Done: continue with ${n} provider${n === 1 ? '' : 's'}` : kept > 0 ? 'Done: keep the configured providers' : 'Done';
+      choices.unshift({ value: DONE, name, disabled: n === 0 && kept === 0 ? '(pick a provider first)' : false });
     }
     return choices;
   };
   for (;;) {
     const choice = await p.ask((q, context) =>
-      q.search({ message: 'Add or change a provider (type to filter):', source, pageSize: 10, theme: plainKeysTheme }, context),
+      q.search({ message: 'Add, change or remove a provider (type to filter; Esc goes back):', source, pageSize: 10, theme: plainKeysTheme }, context),
     );
     if (choice === DONE) return;
     const provider = providerById(choice);
+    const configured = keptConfigured(seed, removed);
     const refused = exclusionProblem(provider, picked, configured, seed.dataFolder);
     if (refused) {
       p.say(refused);
       continue;
     }
-    const previous = picked.get(provider.id) ?? seed.configured.filter((c) => c.id === provider.id).map(inputFromConfigured)[0];
-    picked.set(provider.id, await askProvider(p, provider, previous, readFile));
+    try {
+      if (picked.has(provider.id) || configured.has(provider.id)) {
+        const action = await p.ask((q, context) =>
+          q.select(
+            {
+              message: `${provider.name}:`,
+              choices: [
+                { value: 'change', name: 'Change its settings' },
+                { value: 'remove', name: configured.has(provider.id) ? `Remove it from ${seed.dataFolder}` : 'Remove it from this setup' },
+                { value: 'keep', name: 'Keep it as it is' },
+              ],
+              theme: plainKeysTheme,
+            },
+            context,
+          ),
+        );
+        if (action === 'keep') continue;
+        if (action === 'remove') {
+          picked.delete(provider.id);
+          if (configured.has(provider.id)) removed.add(provider.id);
+          p.say(`  ${provider.name} will be removed.`);
+          continue;
+        }
+      }
+      const previous = picked.get(provider.id) ?? seed.configured.filter((c) => c.id === provider.id).map(inputFromConfigured)[0];
+      picked.set(provider.id, await askProvider(p, provider, previous, readFile));
+      removed.delete(provider.id);
+    } catch (error) {
+      if (!(error instanceof GoBack)) throw error;
+      p.say(`  (Esc: ${provider.name} left as it was)`);
+    }
   }
 }
 
-async function askAutoRouting(p: Prompter, seed: WizardSeed, ids: ReadonlySet<string>): Promise<string | undefined> {
+/** `current`: the answer given earlier in this run (when coming back to this step). */
+async function askAutoRouting(p: Prompter, seed: WizardSeed, ids: ReadonlySet<string>, current: { model?: string } | undefined): Promise<string | undefined> {
   if (seed.autoRouting.alreadyOn) {
     p.say(`Auto-routing (model ${AUTO_MODEL}) is on.`);
   } else {
     const on = await p.ask((q, context) =>
-      q.confirm({ message: `Turn on auto-routing (model ${AUTO_MODEL} picks a model)?`, default: seed.autoRouting.enabled }, context),
+      q.confirm({ message: `Turn on auto-routing (model ${AUTO_MODEL} picks a model)?`, default: current ? current.model !== undefined : seed.autoRouting.enabled }, context),
     );
     if (!on) return undefined;
   }
   const TYPE = ':type';
   const models = new Map<string, string>();
-  if (seed.autoRouting.defaultModel) models.set(seed.autoRouting.defaultModel, 'current default');
+  const previous = current?.model ?? seed.autoRouting.defaultModel;
+  if (previous) models.set(previous, 'current default');
   for (const provider of PROVIDERS.filter((pr) => ids.has(pr.id))) {
     for (const model of provider.usualModels) if (!models.has(model)) models.set(model, `served by ${provider.name}`);
   }
@@ -205,7 +251,7 @@ async function askAutoRouting(p: Prompter, seed: WizardSeed, ids: ReadonlySet<st
     q.input(
       {
         message: 'Default model name:',
-        default: seed.autoRouting.defaultModel,
+        default: previous,
         validate: (v) => (/^[^\s,]+$/.test(v.trim()) ? true : 'one model name, without spaces or commas'),
       },
       context,
@@ -214,7 +260,7 @@ async function askAutoRouting(p: Prompter, seed: WizardSeed, ids: ReadonlySet<st
   return typed.trim();
 }
 
-function summary(p: Prompter, seed: WizardSeed, picked: ReadonlyMap<string, ProviderInput>, ports: Ports | undefined, autoModel: string | undefined): void {
+function summary(p: Prompter, seed: WizardSeed, { picked, removed }: Choices, ports: Ports | undefined, autoModel: string | undefined): void {
   p.say('');
   p.say('Summary:');
   for (const [id, input] of picked) {
@@ -234,8 +280,9 @@ function summary(p: Prompter, seed: WizardSeed, picked: ReadonlyMap<string, Prov
       p.say(`    ${field.label}: ${shown}`);
     }
   }
-  const unchanged = seed.configured.filter((c) => !picked.has(c.id)).map((c) => providerById(c.id).name);
+  const unchanged = seed.configured.filter((c) => !picked.has(c.id) && !removed.has(c.id)).map((c) => providerById(c.id).name);
   if (unchanged.length > 0) p.say(`  Unchanged: ${unchanged.join(', ')}`);
+  if (removed.size > 0) p.say(`  Removed: ${[...removed].map((id) => providerById(id).name).join(', ')}`);
   p.say(
     ports
       ? `  Ports on ${seed.bindAddress}: HTTP ${ports.http}, HTTPS ${ports.https}, console ${ports.console}`
@@ -246,6 +293,31 @@ function summary(p: Prompter, seed: WizardSeed, picked: ReadonlyMap<string, Prov
   p.say('');
 }
 
+type Step = 'providers' | 'ports' | 'routing' | 'summary';
+
+/** The summary's question: write, go back to a section (answers kept), or cancel. */
+async function confirmOrEdit(p: Prompter, seed: WizardSeed, steps: readonly Step[]): Promise<'write' | Step> {
+  const choices: { value: 'write' | 'cancel' | Step; name: string }[] = [
+    { value: 'write', name: seed.dryRun ? 'Yes, show the plan' : 'Yes, write it and start' },
+    { value: 'providers', name: 'Change the providers (add, change or remove)' },
+  ];
+  if (steps.includes('ports')) choices.push({ value: 'ports', name: 'Change the ports' });
+  choices.push({ value: 'routing', name: 'Change auto-routing' });
+  choices.push({ value: 'cancel', name: 'No, cancel: nothing is written' });
+  const answer = await p.ask((q, context) =>
+    q.select(
+      {
+        message: seed.dryRun ? 'Show the plan for this setup (nothing is written)?' : 'Write this configuration and start the gateway?',
+        choices,
+        theme: plainKeysTheme,
+      },
+      context,
+    ),
+  );
+  if (answer === 'cancel') throw new InterruptedError(CANCELLED);
+  return answer;
+}
+
 /** Runs the wizard and returns `options` with the answers in place of the provider, port and routing flags. */
 export async function runWizard(options: Record<string, unknown>, seed: WizardSeed, io: WizardIO = {}): Promise<Record<string, unknown>> {
   const p = new Prompter(io);
@@ -253,28 +325,67 @@ export async function runWizard(options: Record<string, unknown>, seed: WizardSe
   checkExclusions([...seed.fromFlags.keys()]);
 
   p.say('Set up the Higress AI Gateway.');
-  p.say('Several API keys separated by commas make a key pool. Esc or Ctrl-C cancels;');
-  p.say('nothing is written before the final confirmation.');
-  const picked = new Map<string, ProviderInput>();
+  p.say('Several API keys separated by commas make a key pool. Esc goes back one step,');
+  p.say('Ctrl-C cancels; nothing is written before the final confirmation.');
+  const choices: Choices = { picked: new Map<string, ProviderInput>(), removed: new Set<string>() };
+  const { picked, removed } = choices;
   for (const [id, input] of seed.fromFlags) {
     const provider = providerById(id);
     const problem = usageMessage(() => buildProviderConfig(provider, input, { readFile }));
-    if (problem) p.say(`  ${provider.name} from the flags: ${problem}.`);
-    picked.set(id, problem ? await askProvider(p, provider, input, readFile) : input);
+    if (!problem) {
+      picked.set(id, input);
+      continue;
+    }
+    p.say(`  ${provider.name} from the flags: ${problem}.`);
+    try {
+      picked.set(id, await askProvider(p, provider, input, readFile));
+    } catch (error) {
+      if (!(error instanceof GoBack)) throw error;
+      p.say(`  (Esc: ${provider.name} from the flags is left out)`);
+    }
   }
-  await pickProviders(p, seed, picked, readFile);
 
-  const ports = seed.ports ? await askPorts(p, seed.bindAddress, seed.ports, io.isPortFree ?? isPortFree) : undefined;
-  const autoModel = await askAutoRouting(p, seed, new Set([...picked.keys(), ...seed.configured.map((c) => c.id)]));
-
-  summary(p, seed, picked, ports, autoModel);
-  const go = await p.ask((q, context) =>
-    q.confirm(
-      { message: seed.dryRun ? 'Show the plan for this setup (nothing is written)?' : 'Write this configuration and start the gateway?', default: true },
-      context,
-    ),
-  );
-  if (!go) throw new InterruptedError(CANCELLED);
+  const steps: Step[] = ['providers', ...(seed.ports ? (['ports'] as const) : []), 'routing', 'summary'];
+  let ports: Ports | undefined;
+  let routing: { model?: string } | undefined;
+  let back = false;
+  // A section changed from the summary leads back to the summary (Esc in it too).
+  let fromSummary = false;
+  const summaryAt = steps.indexOf('summary');
+  for (let at = 0; ; ) {
+    const step = steps[at]!;
+    const cameBack = back;
+    back = false;
+    try {
+      if (step === 'providers') {
+        await pickProviders(p, seed, choices, readFile);
+      } else if (step === 'ports') {
+        ports = await askPorts(p, seed.bindAddress, ports ?? seed.ports!, io.isPortFree ?? isPortFree, cameBack);
+      } else if (step === 'routing') {
+        const ids = new Set([...picked.keys(), ...keptConfigured(seed, removed)]);
+        routing = { model: await askAutoRouting(p, seed, ids, routing) };
+      } else {
+        summary(p, seed, choices, ports, routing?.model);
+        const next = await confirmOrEdit(p, seed, steps);
+        if (next === 'write') break;
+        at = steps.indexOf(next);
+        fromSummary = true;
+        continue;
+      }
+      at = fromSummary ? summaryAt : at + 1;
+    } catch (error) {
+      if (!(error instanceof GoBack)) throw error;
+      if (fromSummary) {
+        at = summaryAt;
+        continue;
+      }
+      // Esc before the first step: leave, nothing written.
+      if (at === 0) throw new InterruptedError(CANCELLED, { cause: error.cause ?? error });
+      at--;
+      back = true;
+    }
+  }
+  const autoModel = routing?.model;
 
   const result: Record<string, unknown> = { ...options };
   for (const [id, input] of picked) {
@@ -289,6 +400,7 @@ export async function runWizard(options: Record<string, unknown>, seed: WizardSe
       if (value !== undefined) result[optionKey(field.flag)] = value;
     }
   }
+  if (removed.size > 0) result.removeProviders = [...removed];
   if (ports) Object.assign(result, { httpPort: String(ports.http), httpsPort: String(ports.https), consolePort: String(ports.console) });
   delete result.autoRouting;
   delete result.autoRoutingDefaultModel;

@@ -27,6 +27,14 @@ export interface WizardIO {
   readFile?: (path: string) => string;
 }
 
+/** Esc: leave this step for the one before (the flow decides what that is; before the first, the wizard ends). */
+export class GoBack extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('Esc: back one step', options);
+    this.name = 'GoBack';
+  }
+}
+
 export const WIDTH = 80;
 export const CANCELLED = 'setup cancelled: nothing was written and no container was created';
 
@@ -79,13 +87,13 @@ export class Prompter {
   }
 
   /**
-   * Shows one prompt. Esc aborts it through the context's signal; Esc and Ctrl-C both end the wizard
+   * Shows one prompt. Esc aborts it through the context's signal and throws GoBack; Ctrl-C ends the wizard
    * with InterruptedError (exit 130).
    */
   async ask<T>(show: (prompts: PromptSet, context: PromptContext) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const onKey = (_text: unknown, key?: { name?: string }) => {
-      if (key?.name === 'escape') controller.abort(new Error('Esc pressed'));
+      if (key?.name === 'escape') controller.abort(new GoBack());
     };
     // Started first: the prompt's readline sets the input up for keypress events (the call below is then a no-op).
     const pending = show(this.prompts, { input: this.input, output: promptOutput(this.output), signal: controller.signal });
@@ -94,6 +102,7 @@ export class Prompter {
     try {
       return await pending;
     } catch (error) {
+      if (controller.signal.aborted && error instanceof Error && error.name === 'AbortPromptError') throw new GoBack({ cause: error });
       throw isPromptExit(error) ? new InterruptedError(CANCELLED, { cause: error }) : error;
     } finally {
       this.input.removeListener('keypress', onKey);

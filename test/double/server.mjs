@@ -15,7 +15,8 @@
 //   - the data path: model-router, Ingress header routing, McpBridge registries, ai-proxy tokens and the
 //     JSON access log (./dataplane.mjs);
 //   - component logs under /var/log/higress/, access log to /var/log/proxy/access.log when O11Y=on, else
-//     stdout and /var/log/higress/gateway.log.
+//     stdout and /var/log/higress/gateway.log; plus every file access logger an EnvoyFilter in
+//     /data/envoyfilters/ adds to the HTTP connection manager (./access-log-filters.mjs).
 // Extra, double-only: `GET /__double/state` on the gateway HTTP port returns
 //   { startedAt, reloadCount, resources: { "<kind>/<name>": object }, events: [{ time, type, kind, name }] }.
 // DOUBLE_DATA_DIR and DOUBLE_LOG_ROOT (defaults /data and /var/log) exist only to run it outside a container.
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from './store.mjs';
 import { createDataPlane } from './dataplane.mjs';
+import { fileAccessLogPaths } from './access-log-filters.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -52,6 +54,9 @@ process.on('SIGINT', () => process.exit(0));
 
 fs.mkdirSync(HIGRESS_LOGS, { recursive: true });
 for (const c of COMPONENTS) logTo(c, `double: ${c} starting (mode ${MODE})`);
+// start-gateway.sh:20-21 creates the proxy log folder and an empty access.log whatever O11Y says.
+fs.mkdirSync(PROXY_LOGS, { recursive: true });
+fs.closeSync(fs.openSync(path.join(PROXY_LOGS, 'access.log'), 'a'));
 
 if (!fs.existsSync(MARKER)) {
   const msg = `double: marker missing: the real ai-gateway template would overwrite the AI files (${MARKER} not found)`;
@@ -77,14 +82,24 @@ const store = new Store({ dataDir: DATA_DIR, apiserverLog: componentLog('apiserv
 store.loadAll();
 store.watchAll();
 
+/** A path inside the image, where this process sees it (DOUBLE_LOG_ROOT stands for /var/log). */
+const logPath = (p) => (p.startsWith('/var/log/') ? path.join(LOG_ROOT, p.slice('/var/log/'.length)) : p);
+
 function writeAccessLog(entry) {
   const line = `${JSON.stringify(entry)}\n`;
-  if (O11Y) {
+  // The mesh access log (start-gateway.sh:23-27): the file with O11Y on, else stdout (-> gateway.log).
+  const meshFile = O11Y ? path.join(PROXY_LOGS, 'access.log') : undefined;
+  if (meshFile) {
     fs.mkdirSync(PROXY_LOGS, { recursive: true });
-    fs.appendFileSync(path.join(PROXY_LOGS, 'access.log'), line);
+    fs.appendFileSync(meshFile, line);
   } else {
     process.stdout.write(line);
     fs.appendFileSync(componentLog('gateway'), line);
+  }
+  for (const file of fileAccessLogPaths(store.list('envoyfilters').map((r) => r.obj)).map(logPath)) {
+    if (file === meshFile) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, line);
   }
 }
 

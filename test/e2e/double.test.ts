@@ -14,6 +14,7 @@ import {
   fetchWithTimeout,
   freePorts,
   loadTestBed,
+  REPO_ROOT,
   waitFor,
   type TestBed,
 } from '../helpers/test-bed.js';
@@ -64,7 +65,7 @@ spec:
 }
 
 async function writeDataFolder(dir: string): Promise<void> {
-  for (const kind of ['wasmplugins', 'ingresses', 'mcpbridges', 'configmaps', 'logs']) {
+  for (const kind of ['wasmplugins', 'ingresses', 'mcpbridges', 'configmaps', 'envoyfilters', 'logs']) {
     await mkdir(path.join(dir, kind), { recursive: true });
   }
   await writeFile(path.join(dir, '.ai-gateway-configured'), '');
@@ -323,6 +324,28 @@ describe('gateway double on the real engine', () => {
     const aiLog = JSON.parse(entry.ai_log);
     expect(aiLog).toMatchObject({ model: 'llama-log-check', input_token: 4, output_token: 4 });
     expect(typeof aiLog.llm_service_duration).toBe('number');
+  });
+
+  it('writes a file access log only for an EnvoyFilter that MERGEs a file logger into the HTTP connection manager', async () => {
+    const proxyLog = async () => (await dockerExec(container, ['cat', '/var/log/proxy/access.log'])).stdout;
+    const loaded = (name: string) => waitFor(`EnvoyFilter ${name} loaded`, async () => Boolean((await state(ports.http)).resources[`envoyfilters/${name}`]));
+    // The product's EnvoyFilter, and the same patch aimed at another filter (which Envoy would not apply to the HCM).
+    const ours = await readFile(path.join(REPO_ROOT, 'templates', 'envoyfilters', 'access-log-file.internal.yaml'), 'utf8');
+    const elsewhere = ours.replace('name: access-log-file.internal', 'name: elsewhere').replace(/(filter:\n\s+name: )envoy\.filters\.network\.http_connection_manager/, '$1envoy.filters.network.tcp_proxy');
+    await writeFile(path.join(dataDir, 'envoyfilters', 'elsewhere.yaml'), elsewhere);
+    await loaded('elsewhere');
+    await (await chat(ports.http, 'llama-no-file', 'not in a file')).text();
+    expect(await proxyLog()).toBe('');
+
+    await writeFile(path.join(dataDir, 'envoyfilters', 'access-log-file.internal.yaml'), ours);
+    await loaded('access-log-file.internal');
+    await (await chat(ports.http, 'llama-file-log', 'in the file')).text();
+    const line = await waitFor('the line in /var/log/proxy/access.log', async () => (await proxyLog()).split('\n').find((l) => l.includes('llama-file-log')));
+    expect(JSON.parse(line)).toMatchObject({ method: 'POST', path: '/v1/chat/completions', response_code: 200 });
+    // The mount: the host sees it in <data>/logs/access.log.
+    expect(await readFile(path.join(dataDir, 'logs', 'access.log'), 'utf8')).toContain('llama-file-log');
+    // The mesh's stdout log (gateway.log) keeps every line too: the patch appends a logger, it replaces none.
+    expect((await dockerExec(container, ['cat', '/var/log/higress/gateway.log'])).stdout).toContain('llama-file-log');
   });
 
   it('hot-reloads a rewritten ai-proxy file: new token upstream, reloadCount up, apiserver.log event', async () => {

@@ -2,7 +2,7 @@
 // the test waits for each prompt on the captured screen (bounded polls, no fixed sleeps) and answers with
 // keystrokes. Ends with the gateway double up and answering; leaving with Esc or Ctrl-C writes nothing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -132,7 +132,7 @@ describe('start in a real terminal', () => {
       '--https-port', String(https), '--console-port', String(consolePort),
     ]);
 
-    await t.prompt('Add or change a provider');
+    await t.prompt('Add, change or remove a provider');
     t.type('deepseek');
     await t.waitScreen(/^[❯>] DeepSeek/m);
     t.answer();
@@ -174,21 +174,92 @@ describe('start in a real terminal', () => {
     expect(existsSync(path.join(data, '.ai-gateway-configured'))).toBe(true);
   });
 
-  it('Esc at a prompt exits 130 with nothing written and no container', async () => {
+  it('Esc goes back one step: from a provider\'s questions to the list, from the list (the first step) out: exit 130, nothing written', async () => {
     const data = path.join(tempDir(), 'gateway');
     const name = uniqueName();
     const t = new Terminal(['start', '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag, '--container-name', name]);
-    await t.prompt('Add or change a provider');
+    await t.prompt('Add, change or remove a provider');
     t.type('deepseek');
     await t.waitScreen(/^[❯>] DeepSeek/m);
     t.answer();
     await t.prompt('DeepSeek API key');
     t.type('sk-half-typed');
     t.key('Escape');
+    await t.waitScreen(/\(Esc: DeepSeek left as it was\)/);
+    await t.prompt('Add, change or remove a provider');
+    expect(t.screen()).not.toContain('DeepSeek [configured]');
+    t.key('Escape');
     expect(await t.exitCode()).toBe(130);
     expect(t.transcript()).toContain('setup cancelled: nothing was written and no container was created');
     expect(files(data)).toEqual([]);
     expect(await containerExists(name)).toBe(false);
+  });
+
+  it('--reconfigure: remove a provider, step back through the ports with Esc, change a section from the summary', async () => {
+    const data = path.join(tempDir(), 'gateway');
+    const name = uniqueName();
+    for (const [provider, key] of [['deepseek', 'sk-deepseek-0123456789'], ['moonshot', 'sk-moonshot-0123456789']]) {
+      const added = await runCli(['config', 'add', '--provider', provider!, '--key', key!, '--data-folder', data], { env: { DOCKER_HOST: bed.dockerHost } });
+      expect(added.exitCode, added.stderr).toBe(0);
+    }
+    const snapshot = () => files(data).map((f) => [f, statSync(path.join(data, f)).isFile() ? readFileSync(path.join(data, f), 'utf8') : '(folder)']);
+    const before = snapshot();
+    const [http, https, consolePort] = await freePorts(3);
+    const t = new Terminal([
+      'start', '--reconfigure', '--dry-run', '--data-folder', data, '--container-name', name,
+      '--http-port', String(http), '--https-port', String(https), '--console-port', String(consolePort),
+    ]);
+    await t.prompt('Add, change or remove a provider');
+    expect(t.screen()).toContain('DeepSeek [configured]');
+    t.type('deepseek');
+    await t.waitScreen(/^[❯>] DeepSeek \[configured\]/m);
+    t.answer();
+    await t.waitScreen(/^[❯>] Change its settings/m);
+    t.key('Down');
+    await t.waitScreen(/^[❯>] Remove it from/m);
+    t.answer();
+    await t.waitScreen(/DeepSeek will be removed\./);
+    await t.waitScreen(/^[❯>] Done: keep the configured providers/m);
+    t.answer();
+    await t.prompt(`HTTP port on 127.0.0.1 (${http})`);
+    t.answer();
+    await t.prompt(`HTTPS port on 127.0.0.1 (${https})`);
+    t.key('Escape'); // back to the HTTP port
+    await t.prompt(`HTTP port on 127.0.0.1 (${http})`);
+    t.answer();
+    await t.prompt(`HTTPS port on 127.0.0.1 (${https})`);
+    t.answer();
+    await t.prompt(`Console port on 127.0.0.1 (${consolePort})`);
+    t.answer();
+    await t.prompt('Turn on auto-routing');
+    t.answer('n');
+    await t.prompt('Show the plan for this setup (nothing is written)?');
+    let transcript = t.transcript();
+    expect(transcript).toContain('Unchanged: Moonshot (Kimi)');
+    expect(transcript).toContain('Removed: DeepSeek');
+    // Change the ports from the summary: only that section is asked again, then the summary.
+    const [newHttp] = await freePorts(1);
+    t.key('Down', 'Down');
+    await t.waitScreen(/^[❯>] Change the ports/m);
+    t.answer();
+    await t.prompt(`HTTP port on 127.0.0.1 (${http})`);
+    t.key('C-u');
+    t.answer(String(newHttp));
+    await t.prompt(`HTTPS port on 127.0.0.1 (${https})`);
+    t.answer();
+    await t.prompt(`Console port on 127.0.0.1 (${consolePort})`);
+    t.answer();
+    await t.prompt('Show the plan for this setup (nothing is written)?');
+    transcript = t.transcript();
+    expect(transcript.slice(transcript.lastIndexOf('Summary:'))).toContain(`Ports on 127.0.0.1: HTTP ${newHttp}, HTTPS ${https}, console ${consolePort}`);
+    expect(transcript.slice(transcript.lastIndexOf('Summary:'))).toContain('Removed: DeepSeek');
+    t.answer();
+    expect(await t.exitCode()).toBe(0);
+    transcript = t.transcript();
+    expect(transcript).toContain('Remove:          DeepSeek (deepseek)');
+    expect(transcript).toContain(`:${newHttp} HTTP`);
+    // A dry run: the folder is as it was.
+    expect(snapshot()).toEqual(before);
   });
 
   it('Ctrl-C at the confirmation exits 130 with nothing written and no container', async () => {
@@ -226,7 +297,7 @@ describe('start in a real terminal', () => {
     const piped = await runCli(['start', ...common], { env: { CI: undefined, DOCKER_HOST: bed.dockerHost } });
     expect(piped.exitCode).toBe(2);
     expect(piped.stderr).toContain(NO_PROVIDER);
-    expect(piped.stdout).not.toContain('Add or change a provider');
+    expect(piped.stdout).not.toContain('Add, change or remove a provider');
     expect(files(data)).toEqual([]);
     expect(await containerExists(name)).toBe(false);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { chooseImage, detectTimezone, registryForTimezone, REGISTRIES } from '../../src/core/mirror.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chooseImage, detectTimezone, MIRRORS_ENV, orderByLatency, registryForTimezone, REGISTRIES } from '../../src/core/mirror.js';
 
 describe('registry by timezone (contract table)', () => {
   test.each([
@@ -12,8 +14,8 @@ describe('registry by timezone (contract table)', () => {
     ['America/Los_Angeles', REGISTRIES.northAmerica],
     ['US/Pacific', REGISTRIES.northAmerica],
     ['Canada/Eastern', REGISTRIES.northAmerica],
-    ['Europe/Berlin', REGISTRIES.hangzhou],
-    ['UTC', REGISTRIES.hangzhou],
+    ['Europe/Berlin', undefined],
+    ['UTC', undefined],
   ])('%s → %s', (zone, registry) => expect(registryForTimezone(zone)).toBe(registry));
 });
 
@@ -69,5 +71,46 @@ describe('image overrides', () => {
   test('the reason says whether the timezone chose the mirror or the default applied', () => {
     expect(chooseImage({ timezone: tz, env: {} }).reason).toBe('North America mirror, nearest to timezone America/Chicago (from TZ)');
     expect(chooseImage({ timezone: { timezone: 'Europe/Berlin', source: 'TZ' }, env: {} }).reason).toBe('Hangzhou mirror (default: timezone Europe/Berlin has no nearer mirror)');
+  });
+});
+
+describe('a timezone without a mirror', () => {
+  test('all three mirrors are candidates to probe; plugins keep upstream\'s default', () => {
+    const choice = chooseImage({ timezone: { timezone: 'Europe/Berlin', source: 'TZ' }, env: {} });
+    expect(choice.probe).toBe(true);
+    expect([choice.repo, ...choice.fallbackRepos].sort()).toEqual(Object.values(REGISTRIES).map((r) => `${r}/higress/all-in-one`).sort());
+    expect(choice.reason).toBe('timezone Europe/Berlin maps to no mirror: the fastest to answer is used');
+    expect(choice.pluginRegistry).toBe(REGISTRIES.hangzhou);
+  });
+
+  test(`${MIRRORS_ENV} replaces the mirrors, in its order, without probing`, () => {
+    const choice = chooseImage({ timezone: { timezone: 'Asia/Shanghai', source: 'TZ' }, env: { [MIRRORS_ENV]: '127.0.0.1:5001/a, 127.0.0.1:5000/b/' } });
+    expect(choice).toMatchObject({ repo: '127.0.0.1:5001/a/higress/all-in-one', fallbackRepos: ['127.0.0.1:5000/b/higress/all-in-one'], probe: false });
+  });
+
+  test('the probe asks every registry at once (HEAD /v2/) and puts the fastest first; the silent ones last', async () => {
+    const seen: string[] = [];
+    const server = (delayMs: number) =>
+      new Promise<http.Server>((resolve) => {
+        const s = http.createServer((req, res) => {
+          seen.push(`${req.method} ${req.url}`);
+          setTimeout(() => res.writeHead(401).end(), delayMs);
+        });
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      });
+    const slow = await server(400);
+    const fast = await server(0);
+    const silent = await server(10_000);
+    const repo = (s: http.Server) => `127.0.0.1:${(s.address() as AddressInfo).port}/higress/all-in-one`;
+    try {
+      const started = Date.now();
+      const { order, probes } = await orderByLatency([repo(silent), repo(slow), repo(fast)], undefined, 1000);
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(order).toEqual([repo(fast), repo(slow), repo(silent)]);
+      expect(probes.find((p) => p.repo === repo(silent))).toMatchObject({ error: 'no answer within 1 s' });
+      expect(seen.every((line) => line === 'HEAD /v2/')).toBe(true);
+    } finally {
+      for (const s of [slow, fast, silent]) s.closeAllConnections(), s.close();
+    }
   });
 });

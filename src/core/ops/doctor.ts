@@ -2,8 +2,6 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import http from 'node:http';
-import https from 'node:https';
 import chalk from 'chalk';
 import type { Output } from '../../ui/output.js';
 import { resolveDeployment } from '../deployment.js';
@@ -15,17 +13,19 @@ import { routingFindings } from './routing-health.js';
 import { containerDrift, describeDrift } from './drift.js';
 import type { Finding, Level } from './findings.js';
 import { formatBytes } from './format.js';
+import { diagnose, INOTIFY_FIX, INOTIFY_MIN } from '../known-failures.js';
+import { probeUrl, registryApiUrl, type ProbeResult } from '../http-probe.js';
 import { startCommand } from './status.js';
 
 export type { Finding, Level } from './findings.js';
 
 export const INOTIFY_FILE = '/proc/sys/fs/inotify/max_user_instances';
-export const INOTIFY_MIN = 8192;
+export { INOTIFY_MIN };
 export const MIN_FREE_BYTES = 2 * 1024 ** 3;
 export const MIRROR_TIMEOUT_MS = 3000;
 export const MIRRORS_ENV = 'GET_AI_GATEWAY_DOCTOR_MIRRORS';
 
-export type ProbeResult = { ok: true; status: number; ms: number } | { ok: false; error: string; ms: number };
+export type { ProbeResult } from '../http-probe.js';
 
 /** The container as doctor needs it. */
 export interface ContainerView {
@@ -57,6 +57,8 @@ export interface DoctorDeps {
   dataFolder(folder: string, containerName?: string): Promise<Finding[]>;
   /** Whether the engine holds this image (no pull needed). */
   imagePresent(ref: string): Promise<boolean>;
+  /** The container's log and its components' logs (the newest lines), to match against the known failures. */
+  containerLog?(name: string): Promise<string | undefined>;
 }
 
 export interface DoctorInput {
@@ -73,9 +75,7 @@ export function mirrorUrls(env: NodeJS.ProcessEnv, settings: Settings | undefine
     override !== undefined
       ? override.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')
       : [...new Set([...(settings?.imageRepo ? [registryOf(settings.imageRepo)] : []), ...Object.values(REGISTRIES)].filter((h): h is string => Boolean(h)))];
-  // The engine talks plain HTTP to loopback registries (insecure by default), so probe them the same way.
-  const scheme = (h: string) => (/^(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$/.test(h) ? 'http' : 'https');
-  return hosts.map((h) => (/^https?:\/\//.test(h) ? h : `${scheme(h)}://${h.replace(/\/+$/, '')}/v2/`));
+  return hosts.map(registryApiUrl);
 }
 
 /** The registry host of an image repo (`docker.io` when the first part is not a host). */
@@ -93,7 +93,7 @@ export function checkInotify(text: string | undefined, platform: NodeJS.Platform
       check: 'inotify',
       status: 'warn',
       message: `fs.inotify.max_user_instances is ${value} (below ${INOTIFY_MIN}): the gateway's file watchers can fail with "too many open files"`,
-      fix: `sudo sysctl -w fs.inotify.max_user_instances=${INOTIFY_MIN} (keep it: echo fs.inotify.max_user_instances=${INOTIFY_MIN} | sudo tee /etc/sysctl.d/99-higress.conf)`,
+      fix: INOTIFY_FIX,
     };
   }
   return { check: 'inotify', status: 'ok', message: `fs.inotify.max_user_instances is ${value}` };
@@ -173,6 +173,7 @@ export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Pro
           ? { check: 'container', status: 'ok', message: `container ${input.containerName} is running (${container.image})` }
           : { check: 'container', status: 'warn', message: `container ${input.containerName} is ${container.state}`, fix: input.startCommand },
       );
+      findings.push(await logFinding(input, deps));
       if (!input.settings) {
         findings.push({ check: 'drift', status: 'warn', message: 'no settings file: cannot compare the container with it' });
       } else {
@@ -187,6 +188,15 @@ export async function runDoctorChecks(input: DoctorInput, deps: DoctorDeps): Pro
   }
   findings.push(...(await mirrorResults));
   return findings;
+}
+
+/** The same table `start` reads its failures with. */
+async function logFinding(input: DoctorInput, deps: DoctorDeps): Promise<Finding> {
+  const log = await deps.containerLog?.(input.containerName).catch(() => undefined);
+  if (log === undefined) return { check: 'log', status: 'warn', message: 'could not read the container log' };
+  const diagnosis = diagnose(log, 'log', { dataFolder: input.dataFolder });
+  if (!diagnosis) return { check: 'log', status: 'ok', message: 'no known failure in the gateway logs' };
+  return { check: 'log', status: 'fail', message: `${diagnosis.message}; the log says: ${diagnosis.evidence}`, fix: diagnosis.fix };
 }
 
 async function socketFinding(engine: EngineView, deps: DoctorDeps): Promise<Finding> {
@@ -237,34 +247,6 @@ async function portFindings(settings: Settings, container: ContainerView | null,
 }
 
 // ---- the real machine ----
-
-function probeUrl(url: string, timeoutMs: number): Promise<ProbeResult> {
-  const started = Date.now();
-  const ms = () => Date.now() - started;
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request?.destroy();
-      resolve(result);
-    };
-    let request: http.ClientRequest | undefined;
-    // Bounds DNS, connect, TLS and the first byte together.
-    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs / 1000} s`, ms: ms() }), timeoutMs);
-    try {
-      const get = url.startsWith('https:') ? https.get : http.get;
-      request = get(url, { timeout: timeoutMs, agent: false }, (response) => {
-        response.resume();
-        finish({ ok: true, status: response.statusCode ?? 0, ms: ms() });
-      });
-      request.on('error', (error: NodeJS.ErrnoException) => finish({ ok: false, error: error.code ?? error.message, ms: ms() }));
-    } catch (error) {
-      finish({ ok: false, error: (error as Error).message, ms: ms() });
-    }
-  });
-}
 
 async function nearestExisting(path: string): Promise<string> {
   let at = path;
@@ -321,12 +303,23 @@ export async function realDeps(): Promise<DoctorDeps> {
         return undefined;
       }
     },
-    probe: probeUrl,
+    probe: (url, timeoutMs) => probeUrl(url, timeoutMs),
     async imagePresent(ref) {
       if (!connection) return false;
       return connection.docker.getImage(ref).inspect().then(() => true, () => false);
     },
     dataFolder: async (folder, containerName) => [...(await checkDataFolder(folder, Date.now(), containerName)), ...(await routingFindings(folder))],
+    async containerLog(name) {
+      if (!connection) return undefined;
+      const found = await docker.findContainer(connection.docker, name);
+      if (!found) return undefined;
+      const { COMPONENTS, componentLogPath } = await import('./logs.js');
+      const parts = await Promise.all([
+        docker.containerLogsTail(connection.docker, found.id, 200),
+        docker.tailFilesInContainer(connection.docker, found.id, COMPONENTS.map(componentLogPath)),
+      ]);
+      return parts.join('\n');
+    },
   };
 }
 

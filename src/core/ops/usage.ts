@@ -170,17 +170,19 @@ interface LogSource {
 
 async function openSource(dataFolder: string, containerName: string): Promise<LogSource> {
   const file = join(dataFolder, 'logs', 'access.log');
-  const isFile = (() => {
+  // The image creates the file empty (start-gateway.sh:20-21); only the access-log EnvoyFilter fills it.
+  const hasLines = (() => {
     try {
-      return statSync(file).isFile();
+      const s = statSync(file);
+      return s.isFile() && s.size > 0;
     } catch {
       return false;
     }
   })();
-  if (isFile) return { label: file, stream: createReadStream(file), finish: async () => {} };
+  if (hasLines) return { label: file, stream: createReadStream(file), finish: async () => {} };
 
   const { tryConnect, execStream, archiveStream, lookupContainer } = await import('./container-access.js');
-  const noLog = `no access log: ${file} does not exist (O11Y off)`;
+  const noLog = `no access log: ${file} is missing or empty`;
   const answer = await tryConnect();
   if (!answer.ok) throw new OperationalError(`${noLog}, and the gateway's own log needs the engine: ${answer.message}`, { hint: answer.hint });
   const container = await lookupContainer(answer.engine, containerName);

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createPullReporter, isInteractive, PullProgress, type PullEvent } from '../../../src/docker/pull-progress.js';
+import { createPullReporter, isInteractive, PullProgress, RateMeter, status, type PullEvent } from '../../../src/docker/pull-progress.js';
 
 function capture(isTTY = false) {
   let text = '';
@@ -66,9 +66,10 @@ describe('pull reporter', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('Pulling reg/higress/all-in-one:latest …');
     expect(lines.slice(1, -1)).toEqual([
+      // Sizes are known only once a layer's download starts: until then the total is a lower bound.
       'Pulling reg/higress/all-in-one:latest: 1/4 layers, 0.0 MB, 1s',
-      'Pulling reg/higress/all-in-one:latest: 2/4 layers, 10.0 MB, 2s',
-      'Pulling reg/higress/all-in-one:latest: 3/4 layers, 20.0 MB, 3s',
+      'Pulling reg/higress/all-in-one:latest: 2/4 layers, 10.0 MB of at least 10.0 MB, 5.9 MB/s, 2s',
+      'Pulling reg/higress/all-in-one:latest: 3/4 layers, 20.0 MB of at least 20.0 MB, 6.9 MB/s, 3s',
     ]);
     expect(lines.at(-1)).toBe(`Pulled reg/higress/all-in-one:latest (4 layers, 30.0 MB) in ${Math.round(clock / 1000)}s`);
   });
@@ -85,15 +86,37 @@ describe('pull reporter', () => {
     }
     const progressLines = out.text().split('\n').filter((l) => l.startsWith('Pulling r:'));
     expect(progressLines).toHaveLength(6);
-    expect(progressLines[0]).toBe('Pulling r: 0/1 layers, 20.0 MB, 5s');
+    // One layer of known size: percentage, rate over the last seconds and the time left.
+    expect(progressLines[0]).toBe('Pulling r: 0/1 layers, 20.0/500.0 MB (4%), 4.0 MB/s, ETA 2 min 0 s, 5s');
   });
 
-  it('reports a failed candidate and the next one', async () => {
+  it('reports a failed candidate and the next one; the last failure is left to the error message', async () => {
     const out = capture();
     const reporter = await createPullReporter({ interactive: false, stream: out.stream });
     reporter.start('a');
     reporter.failed('a', 'manifest unknown', 'b');
-    expect(out.text()).toBe('Pulling a …\npull from a failed: manifest unknown; trying b\n');
+    reporter.start('b');
+    reporter.failed('b', 'manifest unknown');
+    expect(out.text()).toBe('Pulling a …\npull from a failed: manifest unknown; trying b\nPulling b …\n');
+  });
+
+  it('the status line: total, percentage, rate and ETA once every size is known', () => {
+    const progress = new PullProgress();
+    progress.update({ status: 'Already exists', id: 'base' });
+    progress.update({ status: 'Downloading', id: 'a', progressDetail: { current: 50 * MB, total: 100 * MB } });
+    progress.update({ status: 'Pulling fs layer', id: 'b' });
+    expect(status('r', progress, 10_000, 5 * MB)).toBe('Pulling r: 1/3 layers, 50.0 MB of at least 100.0 MB, 5.0 MB/s, 10s');
+    progress.update({ status: 'Downloading', id: 'b', progressDetail: { current: 0, total: 200 * MB } });
+    expect(status('r', progress, 10_000, 5 * MB)).toBe('Pulling r: 1/3 layers, 50.0/300.0 MB (16%), 5.0 MB/s, ETA 50 s, 10s');
+  });
+
+  it('the rate is measured over the last 5 s', () => {
+    const meter = new RateMeter();
+    meter.add(0, 0);
+    expect(meter.perSecond()).toBe(0);
+    for (let t = 1000; t <= 20_000; t += 1000) meter.add(t, t < 10_000 ? t * 1000 : 10 * MB);
+    // Nothing new for 10 s: the rate has fallen to zero, not averaged over the whole pull.
+    expect(meter.perSecond()).toBe(0);
   });
 
   it('drives a spinner on a terminal and ends with the summary', async () => {

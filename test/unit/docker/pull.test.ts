@@ -6,10 +6,10 @@ import Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { OperationalError } from '../../../src/core/errors.js';
 import { dockerConfigAuth, registryHost } from '../../../src/docker/auth.js';
-import { ensureImage } from '../../../src/docker/pull.js';
+import { ensureImage, stallMsFromEnv } from '../../../src/docker/pull.js';
 import type { PullReporter } from '../../../src/docker/pull-progress.js';
 
-type PullScript = { lines?: object[]; dialError?: Record<string, unknown> };
+type PullScript = { lines?: object[]; dialError?: Record<string, unknown>; stall?: boolean };
 
 /** An engine double: `local` images exist; a pull replays its script and then "has" the image, errors or not. */
 function fakeEngine(local: string[], scripts: Record<string, PullScript>) {
@@ -28,8 +28,15 @@ function fakeEngine(local: string[], scripts: Record<string, PullScript>) {
       pulls.push({ ref, options });
       const script = scripts[ref] ?? {};
       if (script.dialError) throw Object.assign(new Error('(HTTP code 500) server error'), script.dialError);
+      const text = (script.lines ?? []).map((line) => `${JSON.stringify(line)}\r\n`);
+      if (script.stall) {
+        // Sends its lines and then nothing, never ending (a registry that stopped sending bytes).
+        const stream = new Readable({ read() {} });
+        for (const line of text) stream.push(line);
+        return stream;
+      }
       present.add(ref);
-      return Readable.from((script.lines ?? []).map((line) => `${JSON.stringify(line)}\r\n`));
+      return Readable.from(text);
     },
   } as unknown as Dockerode;
   return { docker, pulls };
@@ -41,7 +48,7 @@ function recordingReporter() {
     start: (ref) => log.push(`start ${ref}`),
     progress: () => {},
     done: (ref) => log.push(`done ${ref}`),
-    failed: (ref, reason, next) => log.push(next ? `pull from ${ref} failed: ${reason}; trying ${next}` : `pull from ${ref} failed: ${reason}`),
+    failed: (ref, reason, next) => void (next && log.push(`pull from ${ref} failed: ${reason}; trying ${next}`)),
   };
   return { log, reporter };
 }
@@ -69,7 +76,7 @@ describe('ensureImage', () => {
     const { log, reporter } = recordingReporter();
     const ref = await ensureImage(engine.docker, { candidates: ['a/gw:1', 'b/gw:1'], policy: 'missing', reporter, authConfigFor: noAuth });
     expect(ref).toBe('b/gw:1');
-    expect(log).toEqual(['start a/gw:1', 'pull from a/gw:1 failed: manifest unknown; trying b/gw:1', 'start b/gw:1', 'done b/gw:1']);
+    expect(log).toEqual(['start a/gw:1', 'pull from a/gw:1 failed: a/gw:1 does not exist (manifest unknown); trying b/gw:1', 'start b/gw:1', 'done b/gw:1']);
   });
 
   it('tries the mirrors in order and names them all when every pull fails', async () => {
@@ -86,18 +93,56 @@ describe('ensureImage', () => {
       authConfigFor: noAuth,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationalError);
+    // One message naming each candidate's failure in words; the fix of the preferred one; doctor.
     expect((error as OperationalError).message).toBe(
-      'could not pull the gateway image (tried: a/gw:1, b/gw:1, c/gw:1): unauthorized: access denied',
+      'could not pull the gateway image: a/gw:1 does not exist (manifest unknown); docker.io does not answer: offline, firewall or proxy; ' +
+        'docker.io refused c/gw without a login (unauthorized)',
     );
-    expect((error as OperationalError).hint).toMatch(/--image-repo/);
+    expect((error as OperationalError).hint).toBe('check --image-tag (IMAGE_TAG); leave it out for latest; get-ai-gateway doctor checks this machine');
     expect(engine.pulls.map((p) => p.ref)).toEqual(['a/gw:1', 'b/gw:1', 'c/gw:1']);
-    expect(log).toContain('pull from b/gw:1 failed: Get "https://b/v2/": dial tcp: i/o timeout; trying c/gw:1');
+    expect(log).toContain('pull from b/gw:1 failed: docker.io does not answer: offline, firewall or proxy; trying c/gw:1');
+    // The last failure is the error itself, not a line before it.
+    expect(log.filter((l) => l.startsWith('pull from c/gw:1'))).toEqual([]);
   });
 
   it('shows the engine\'s reason without docker-modem\'s "(HTTP code N)" prefix', async () => {
     const engine = fakeEngine([], { 'a/gw:1': { dialError: { statusCode: 404, message: '(HTTP code 404) unexpected - manifest unknown ' } } });
     const error = await ensureImage(engine.docker, { candidates: ['a/gw:1'], policy: 'missing', authConfigFor: noAuth }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('could not pull the gateway image (tried: a/gw:1): manifest unknown');
+    expect((error as Error).message).toBe('could not pull the gateway image: a/gw:1 does not exist (manifest unknown)');
+  });
+
+  it('the same known failure on every mirror is one message naming them all, with its fix first-class', async () => {
+    const dns = (host: string) => ({ dialError: { statusCode: 500, json: { message: `Get "https://${host}/v2/": dial tcp: lookup ${host} on 127.0.0.53:53: no such host` } } });
+    const engine = fakeEngine([], { 'r1.example/gw:1': dns('r1.example'), 'r2.example/gw:1': dns('r2.example'), 'r3.example/gw:1': dns('r3.example') });
+    const { log, reporter } = recordingReporter();
+    const error = (await ensureImage(engine.docker, {
+      candidates: ['r1.example/gw:1', 'r2.example/gw:1', 'r3.example/gw:1'],
+      policy: 'missing',
+      reporter,
+      authConfigFor: noAuth,
+    }).catch((e: unknown) => e)) as OperationalError;
+    expect(error.message).toBe('could not pull the gateway image: this machine cannot resolve r1.example, r2.example, r3.example: offline, DNS or proxy');
+    expect(error.hint).toMatch(/^check the network and DNS .*--image-repo .*; get-ai-gateway doctor checks this machine$/);
+    expect(log.filter((l) => l.includes('no such host'))).toEqual([]);
+  });
+
+  it('a pull that sends nothing for the stall time moves on to the next candidate', async () => {
+    const engine = fakeEngine([], {
+      'a/gw:1': { lines: [{ status: 'Downloading', id: 'l1', progressDetail: { current: 1, total: 10 } }], stall: true },
+      'b/gw:1': { lines: ok },
+    });
+    const { log, reporter } = recordingReporter();
+    const started = Date.now();
+    const ref = await ensureImage(engine.docker, { candidates: ['a/gw:1', 'b/gw:1'], policy: 'missing', reporter, authConfigFor: noAuth, stallMs: 300 });
+    expect(ref).toBe('b/gw:1');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(log).toContain('pull from a/gw:1 failed: no bytes for 0.3 s (stalled); trying b/gw:1');
+  });
+
+  it('the stall time comes from GET_AI_GATEWAY_PULL_STALL_SECONDS, else 30 s', () => {
+    expect(stallMsFromEnv({ GET_AI_GATEWAY_PULL_STALL_SECONDS: '5' })).toBe(5000);
+    expect(stallMsFromEnv({ GET_AI_GATEWAY_PULL_STALL_SECONDS: 'x' })).toBe(30_000);
+    expect(stallMsFromEnv({})).toBe(30_000);
   });
 
   it('sends the credentials found for the registry', async () => {

@@ -46,6 +46,7 @@ function deps(over: Partial<DoctorDeps> = {}): DoctorDeps {
     probe: async () => ({ ok: true, status: 401, ms: 42 }),
     dataFolder: async () => [{ check: 'resource files', status: 'ok', message: '9 resource files parse' }],
     imagePresent: async () => false,
+    containerLog: async () => 'double: gateway listening on :8080\n',
     ...over,
   };
 }
@@ -65,6 +66,19 @@ describe('doctor checks with injected probes', () => {
     ]);
     expect(find(findings, 'mirror').map((f) => f.message)).toEqual(['mirror-a.example answers (HTTP 401) in 42 ms', 'mirror-b.example answers (HTTP 401) in 42 ms']);
     expect(find(findings, 'drift')[0]!.status).toBe('ok');
+  });
+
+  test('the gateway logs are read with the same table start uses: a known failure is a failure with its fix', async () => {
+    const findings = await runDoctorChecks(input, deps({ containerLog: async () => 'ok\nE0501 watcher: too many open files\n' }));
+    expect(find(findings, 'log')).toEqual([
+      {
+        check: 'log',
+        status: 'fail',
+        message: 'the gateway cannot watch its files: "too many open files" (the inotify instance limit is too low); the log says: E0501 watcher: too many open files',
+        fix: expect.stringContaining('sudo sysctl -w fs.inotify.max_user_instances=8192'),
+      },
+    ]);
+    expect(find(await runDoctorChecks(input, deps()), 'log')[0]).toMatchObject({ status: 'ok' });
   });
 
   test('no engine: a failure with the hint, socket looked for, still checks files, ports and mirrors', async () => {

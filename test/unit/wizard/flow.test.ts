@@ -39,7 +39,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Picks a provider in the search list by typing part of its name. */
 async function pick(t: FakeTerminal, filter: string, name: string): Promise<void> {
-  await t.waitFor('Add or change a provider');
+  await t.waitFor('Add, change or remove a provider');
   t.type(filter);
   await t.waitFor(new RegExp(`[❯>] ${escapeRe(name)}`));
   t.answer();
@@ -179,6 +179,31 @@ describe('setup wizard flows', () => {
     expect(plan.autoRouting).toEqual({ enabled: true, defaultModel: 'llama3.2' });
   });
 
+  it('shows a field\'s problem as you type, before Enter (live validation)', async () => {
+    const t = new FakeTerminal();
+    const outcome = runWizard({}, seed(), t.io({ isPortFree: allFree })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await pick(t, 'azure', 'Azure OpenAI');
+    await t.waitFor('Azure OpenAI API key');
+    t.answer('az-key-1111111111');
+    await t.waitFor('Deployment URL');
+    t.type('http://x');
+    await t.waitFor('http://x  <- Deployment URL must start with https://');
+    t.type(KEY.clearLine);
+    t.type('https://x/c');
+    await t.waitFor('https://x/c  <- Deployment URL must carry an api-version');
+    t.type('?api-version=1');
+    await t.waitFor(/https:\/\/x\/c\?api-version=1(?!\s*<-)/);
+    t.answer();
+    await t.waitFor('Azure OpenAI model patterns');
+    t.type(',bad pattern[');
+    await t.waitFor('<- ');
+    t.type(KEY.ctrlC);
+    expect(await outcome).toBeInstanceOf(InterruptedError);
+  });
+
   it('refuses OpenAI together with Azure OpenAI, says why and asks again', async () => {
     const t = new FakeTerminal();
     const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
@@ -191,7 +216,7 @@ describe('setup wizard flows', () => {
     await pick(t, 'azure', 'Azure OpenAI');
     await t.waitFor('Refused: Azure OpenAI and OpenAI cannot be configured together');
     await t.waitFor('OpenAI is already picked');
-    await t.waitFor('Add or change a provider');
+    await t.waitFor('Add, change or remove a provider');
     await done(t, 'Done: continue with 1 provider');
     await defaultPorts(t);
     await noRoutingAndConfirm(t);
@@ -209,7 +234,7 @@ describe('setup wizard flows', () => {
     await t.waitFor('OpenAI [configured]');
     await pick(t, 'azure', 'Azure OpenAI');
     await t.waitFor('OpenAI is configured in');
-    await t.waitFor('config remove --provider');
+    await t.waitFor('pick it and choose Remove first');
     await done(t, 'Done: keep the configured providers');
     await defaultPorts(t);
     await noRoutingAndConfirm(t);
@@ -449,7 +474,7 @@ describe('leaving the wizard', () => {
     expect(readdirSync(dirname(folder))).toEqual([]);
   });
 
-  it('Esc aborts the current prompt through its signal and exits 130', async () => {
+  it('Esc in a provider\'s questions goes back to the list (provider left out); Esc in the list, the first step, exits 130', async () => {
     const { folder, options } = fresh();
     const t = new FakeTerminal();
     const outcome = runWizardIfNeeded(options, { env: {}, timezone, terminal, io: t.io(), containerExists: async () => false }).then(
@@ -460,20 +485,97 @@ describe('leaving the wizard', () => {
     await t.waitFor('DeepSeek API key');
     t.type('sk-half');
     t.escape();
+    await t.waitFor('(Esc: DeepSeek left as it was)');
+    await t.waitFor(/Add, change or remove a provider[\s\S]*- Done \(pick a provider first\)/);
+    t.escape();
     const error = await outcome;
     expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(130);
     expect(((error as Error).cause as Error).name).toBe('AbortPromptError');
     expect(existsSync(folder)).toBe(false);
   });
 
-  it('answering no at the confirmation cancels without writing', async () => {
+  it('Esc goes back one step at a time: console port → HTTPS port → routing → … keeping the answers', async () => {
+    const t = new FakeTerminal();
+    const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
+    await addDeepSeek(t);
+    await t.waitFor('HTTP port');
+    t.answer('18080');
+    await t.waitFor('HTTPS port');
+    t.answer('18443');
+    await t.waitFor('Console port');
+    t.escape();
+    // Back at the HTTPS port with its answer as the default; then forward again.
+    await t.waitFor('HTTPS port on 127.0.0.1 (18443)');
+    t.answer();
+    await t.waitFor('Console port');
+    t.answer('18001');
+    await t.waitFor('Turn on auto-routing');
+    t.escape();
+    await t.waitFor('Console port on 127.0.0.1 (18001)');
+    t.escape();
+    await t.waitFor('HTTPS port');
+    t.escape();
+    await t.waitFor('HTTP port on 127.0.0.1 (18080)');
+    t.escape();
+    // Out of the ports: the provider list, DeepSeek still picked.
+    await t.waitFor(/[❯>] Done: continue with 1 provider/);
+    t.answer();
+    for (const label of ['HTTP port on 127.0.0.1 (18080)', 'HTTPS port on 127.0.0.1 (18443)', 'Console port on 127.0.0.1 (18001)']) {
+      await t.waitFor(label);
+      t.answer();
+    }
+    await noRoutingAndConfirm(t);
+    expect(await result).toMatchObject({ deepseekKey: ['sk-test-1234567890'], httpPort: '18080', httpsPort: '18443', consolePort: '18001' });
+  });
+
+  it('the summary edits one section, comes back to the summary and keeps every other answer', async () => {
+    const t = new FakeTerminal();
+    const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
+    await upToConfirmation(t);
+    // Change the ports: the three questions again, answers as defaults, then the summary again.
+    t.type(KEY.down);
+    t.type(KEY.down);
+    await t.waitFor(/[❯>] Change the ports/);
+    t.answer();
+    await t.waitFor('HTTP port on 127.0.0.1 (8080)');
+    t.answer('9090');
+    await t.waitFor('HTTPS port');
+    t.answer();
+    await t.waitFor('Console port');
+    t.answer();
+    const screen = await t.waitFor('Write this configuration and start the gateway?');
+    expect(screen).toContain('DeepSeek: key sk-t***7890');
+    expect(screen).toContain('HTTP 9090, HTTPS 8443, console 8001');
+    // Change the providers: add a second one; DeepSeek is still there.
+    t.type(KEY.down);
+    await t.waitFor(/[❯>] Change the providers/);
+    t.answer();
+    await pick(t, 'moon', 'Moonshot');
+    await t.waitFor('Moonshot (Kimi) API key');
+    t.answer('sk-moon-1234567890');
+    await t.waitFor('Moonshot (Kimi) model patterns');
+    t.answer();
+    await done(t, 'Done: continue with 2 providers');
+    // Straight back to the summary: ports and routing as they were.
+    const again = await t.waitFor('Write this configuration and start the gateway?');
+    expect(again).toContain('DeepSeek: key sk-t***7890');
+    expect(again).toContain('Moonshot (Kimi): key sk-m***7890');
+    expect(again).toContain('HTTP 9090');
+    t.answer();
+    expect(await result).toMatchObject({ deepseekKey: ['sk-test-1234567890'], moonshotKey: ['sk-moon-1234567890'], httpPort: '9090' });
+  });
+
+  it('"No, cancel" at the summary (typing n) cancels without writing', async () => {
     const t = new FakeTerminal();
     const outcome = runWizard({}, seed(), t.io({ isPortFree: allFree })).then(
       () => undefined,
       (error: unknown) => error,
     );
     await upToConfirmation(t);
-    t.answer('n');
+    t.type('n');
+    await t.waitFor(/[❯>] No, cancel: nothing is written/);
+    t.answer();
     expect(await outcome).toBeInstanceOf(InterruptedError);
   });
 });
@@ -556,6 +658,8 @@ describe('when the wizard runs', () => {
       { env: {}, timezone, terminal: tty, io: t.io(), containerExists: async () => true },
     );
     await pick(t, 'deeps', 'DeepSeek [configured]');
+    await t.waitFor(/[❯>] Change its settings/);
+    t.answer();
     await t.waitFor('DeepSeek API key (enter keeps sk-o***7890)');
     t.answer();
     await t.waitFor('DeepSeek model patterns (comma-separated, * = any) (deepseek-*)');
@@ -569,5 +673,52 @@ describe('when the wizard runs', () => {
     const options = await result;
     expect(options).toMatchObject({ deepseekKey: ['sk-old-1234567890'], deepseekModels: 'deepseek-*' });
     expect(options.httpPort).toBeUndefined();
+  });
+
+  it('with --reconfigure removes a configured provider; start then removes every trace of it', async () => {
+    const folder = await configuredFolder();
+    const t = new FakeTerminal();
+    const result = runWizardIfNeeded(
+      { dataFolder: folder, reconfigure: true },
+      { env: {}, timezone, terminal: tty, io: t.io({ isPortFree: allFree }), containerExists: async () => false },
+    );
+    await pick(t, 'deeps', 'DeepSeek [configured]');
+    await t.waitFor(/[❯>] Change its settings/);
+    t.type(KEY.down);
+    await t.waitFor(/[❯>] Remove it from/);
+    t.answer();
+    await t.waitFor('DeepSeek will be removed.');
+    // Nothing would be left: Done is disabled until another provider is picked.
+    await t.waitFor(/- Done \(pick a provider first\)[\s\S]*DeepSeek \[to be removed\]/);
+    t.type('moon');
+    await t.waitFor(/[❯>] Moonshot/);
+    t.answer();
+    await t.waitFor('Moonshot (Kimi) API key');
+    t.answer('sk-moon-1234567890');
+    await t.waitFor('Moonshot (Kimi) model patterns');
+    t.answer();
+    await done(t, 'Done: continue with 1 provider');
+    await defaultPorts(t);
+    await t.waitFor('Turn on auto-routing');
+    t.answer('n');
+    const screen = await t.waitFor('Write this configuration');
+    expect(screen).toContain('Removed: DeepSeek');
+    expect(screen).not.toContain('Unchanged: DeepSeek');
+    t.answer();
+    const options = await result;
+    expect(options.removeProviders).toEqual(['deepseek']);
+
+    // The same plan start makes from these options removes DeepSeek's resources from the files.
+    const plan = planStart({ options, env: {}, timezone });
+    expect(plan.removeProviders).toEqual(['deepseek']);
+    expect(plan.settings.models.deepseek).toBeUndefined();
+    const { GatewayFiles } = await import('../../../src/core/gateway-files.js');
+    const { applyPlanToFiles } = await import('../../../src/core/start-plan.js');
+    const { readFileSync } = await import('node:fs');
+    const files = await GatewayFiles.load(async (path) => (existsSync(join(folder, path)) ? readFileSync(join(folder, path), 'utf8') : null), { editable: true });
+    expect(files.configuredProviders().map((c) => c.id)).toEqual(['deepseek']);
+    await applyPlanToFiles(files, plan);
+    expect(files.configuredProviders().map((c) => c.id)).toEqual(['moonshot']);
+    expect(files.changes().filter((c) => c.content === null).map((c) => c.path).sort()).toEqual(['configmaps/ai-route-deepseek.yaml', 'ingresses/ai-route-deepseek.internal.yaml']);
   });
 });
