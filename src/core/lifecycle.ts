@@ -30,27 +30,31 @@ import { OperationalError, UsageError } from './errors.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import { MARKER_FILE, type GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
+import { accessControlState, accessForExposure, isLoopback, type AccessKey } from './access.js';
 import { buildWelcome, printWelcome } from '../ui/welcome.js';
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
-
 /** What `start` changed in the files, for "say what changed". */
-function describeChanges(plan: StartPlan, changed: string[]): string[] {
+function describeChanges(plan: StartPlan, changed: string[], newKey?: AccessKey): string[] {
   if (changed.length === 0) return [];
   const lines = plan.providers.map((p) => `provider ${p.id} configured`);
   if (plan.autoRouting) lines.push(`auto-routing on (default model ${plan.autoRouting.defaultModel})`);
+  if (newKey) lines.push(`access keys on (published on ${plan.bindAddress})`);
   return lines;
 }
 
-/** Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template would overwrite our files). */
+/**
+ * Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template
+ * would overwrite our files). Published beyond loopback, access control is turned on in the same step.
+ */
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
     { dataFolder: plan.dataFolder, containerName, source: 'start' },
     async ({ files, settings, alsoWrite }) => {
       await applyPlanToFiles(files, plan);
+      const exposure = await accessForExposure(files, plan.bindAddress, plan.allowOpen);
       Object.assign(settings, { ...plan.settings, models: { ...settings.models, ...plan.settings.models } });
       if (!existsSync(join(plan.dataFolder, MARKER_FILE))) alsoWrite.push({ path: MARKER_FILE, content: 'configured by get-ai-gateway\n' });
-      return files;
+      return exposure.created;
     },
   );
 }
@@ -58,8 +62,9 @@ async function applyPlan(plan: StartPlan, containerName: string) {
 export async function runStart(plan: StartPlan, options: Record<string, unknown>, out: Output): Promise<void> {
   out.note(`Timezone: ${plan.timezone.timezone ?? 'unknown'} (from ${plan.timezone.source})`);
   out.note(`Image:    ${plan.image.ref} (${plan.image.reason})`);
-  if (!LOOPBACK.test(plan.bindAddress)) {
+  if (!isLoopback(plan.bindAddress)) {
     out.warn(`ports are published on ${plan.bindAddress}, not only this machine: the console has an admin login, protect it.`);
+    if (plan.allowOpen) out.warn('--allow-open: unless access keys are on (get-ai-gateway access enable), anyone who reaches the port spends your provider keys.');
   }
   const timeoutMs = parseTimeout(options.timeout);
   const { docker } = await connectEngine();
@@ -92,13 +97,13 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
       await removeContainer(docker, existing.id, { force: true });
       return createFresh(docker, plan, timeoutMs, out, 'recreated');
     }
-    const { changed, reload } = await applyPlan(plan, plan.containerName);
-    const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
+    const { result: newKey, changed, reload } = await applyPlan(plan, plan.containerName);
+    const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')), newKey);
     if (existing.state === 'running') {
-      await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload);
+      await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload, newKey);
     } else {
       await startContainer(docker, existing.id);
-      await finish(docker, plan, existing.id, timeoutMs, out, 'started', changes);
+      await finish(docker, plan, existing.id, timeoutMs, out, 'started', changes, undefined, newKey);
     }
     return;
   }
@@ -143,7 +148,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     });
   }
   // The files and the marker exist before the container first starts: the image's template must not run.
-  await applyPlan(plan, plan.containerName);
+  const { result: newKey } = await applyPlan(plan, plan.containerName);
   await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
 
   const reporter = await createPullReporter({ interactive: isInteractive() && !out.json });
@@ -158,7 +163,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     env: plan.env,
     labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
   });
-  await finish(docker, plan, id, timeoutMs, out, action, []);
+  await finish(docker, plan, id, timeoutMs, out, action, [], undefined, newKey);
 }
 
 async function finish(
@@ -170,12 +175,14 @@ async function finish(
   action: 'created' | 'recreated' | 'started' | 'already-running',
   changes: string[],
   reload?: ReloadReport,
+  newKey?: AccessKey,
 ): Promise<void> {
   const readyMs = await waitReady(docker, plan, id, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
-  const welcome = buildWelcome({ plan, files, action, readyMs, consoleReady, changes, reload });
+  const access = await accessControlState(files);
+  const welcome = buildWelcome({ plan, files, action, readyMs, consoleReady, changes, reload, access, newKey });
   printWelcome(welcome, out);
 }
 

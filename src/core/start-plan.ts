@@ -16,6 +16,8 @@ export interface StartPlan {
   image: ImageChoice & { ref: string };
   timezone: DetectedTimezone;
   bindAddress: string;
+  /** `--allow-open`: published beyond loopback without access keys, because the user said so. */
+  allowOpen: boolean;
   ports: { http: number; https: number; console: number };
   /** Container env: never secrets. */
   env: Record<string, string>;
@@ -131,6 +133,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     image,
     timezone,
     bindAddress,
+    allowOpen: Boolean(options.allowOpen),
     ports,
     env: {
       MODE: 'full',
