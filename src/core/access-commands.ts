@@ -42,15 +42,15 @@ function sayHowToCall(out: Output): void {
 
 async function changeAccess<T>(
   options: Record<string, unknown>,
-  change: (state: AccessState, bindAddress: string) => Promise<{ enabled: boolean; keys: AccessKey[]; result: T }> | { enabled: boolean; keys: AccessKey[]; result: T },
+  change: (state: AccessState, bindAddress: string) => { enabled: boolean; keys: AccessKey[]; result: T; unchanged?: boolean },
 ): Promise<{ result: T; reload: ReloadReport }> {
   const writeMode = parseWriteMode(options.writeMode);
   const deployment = await resolveDeployment(options);
   return editGateway(
     deployment,
     async ({ files, settings }) => {
-      const next = await change(await accessControlState(files), settings.bindAddress);
-      await writeAccess(files, next);
+      const next = change(await accessControlState(files), settings.bindAddress);
+      if (!next.unchanged) await writeAccess(files, next);
       return next.result;
     },
     { writeMode },
@@ -86,7 +86,7 @@ export async function disableAccess(options: Record<string, unknown>, out: Outpu
         hint: 'add --allow-open to turn it off anyway, or move it back to loopback first (start --recreate --bind-address 127.0.0.1)',
       });
     }
-    return { enabled: false, keys: state.keys, result: { was: state.enabled } };
+    return { enabled: false, keys: state.keys, result: { was: state.enabled }, unchanged: !state.present };
   });
   if (out.json) return out.result({ action: result.was ? 'disabled' : 'unchanged', enabled: false, reload });
   out.say(result.was ? 'Access control is off: the gateway answers without a key (the keys are kept).' : 'Access control was already off.');
@@ -147,7 +147,7 @@ export async function removeAccessKey(options: Record<string, unknown>, out: Out
         hint: 'add another key first (access add --name <name>), or turn access control off (access disable)',
       });
     }
-    return { enabled: state.enabled, keys, result: { found } };
+    return { enabled: state.enabled, keys, result: { found }, unchanged: !found };
   });
   if (out.json) return out.result({ action: result.found ? 'removed' : 'absent', name, reload });
   if (!result.found) {
