@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { KEY_ENV, type AccessKey, type AccessState } from '../core/access.js';
+import { isLoopback, KEY_ENV, type AccessKey, type AccessState } from '../core/access.js';
 import { exampleModel } from '../core/catalog.js';
 import type { ReloadReport } from '../core/gateway-edit.js';
 import type { GatewayFiles } from '../core/gateway-files.js';
@@ -13,6 +13,7 @@ export interface Welcome {
   container: string;
   image: string;
   readyMs: number;
+  bindAddress: string;
   endpoints: { http: string; https: string; chatCompletions: string; console: string };
   console: 'ready' | 'starting';
   providers: { id: string; name: string; models: string; exampleModel: string }[];
@@ -66,6 +67,7 @@ export function buildWelcome(input: {
     container: plan.containerName,
     image: plan.image.ref,
     readyMs: input.readyMs,
+    bindAddress: plan.bindAddress,
     endpoints: {
       http: base,
       https: `https://${host(plan.bindAddress)}:${plan.ports.https}`,
@@ -101,7 +103,8 @@ export function printWelcome(w: Welcome, out: Output): void {
   out.say(`  Console           ${w.endpoints.console}  (${w.console})`);
   out.say(`  Providers         ${w.providers.map((p) => `${p.name} [${p.models}]`).join(', ') || 'none'}`);
   if (w.autoRouting.enabled) out.say(`  Auto-routing      model ${AUTO_MODEL}: ${w.autoRouting.rules} rule(s), default ${w.autoRouting.defaultModel}`);
-  out.say(`  Access keys       ${w.access.enabled ? `required (${w.access.keys}): Authorization: Bearer <key> or x-api-key: <key>` : 'off (get-ai-gateway access enable)'}`);
+  if (w.access.enabled) out.say(`  Access keys       required (${w.access.keys}): Authorization: Bearer <key> or x-api-key: <key>`);
+  else if (!isLoopback(w.bindAddress)) out.say(`  Access keys       ${chalk.yellow('off: anyone who reaches the port can use it')} (get-ai-gateway access enable)`);
   out.say(`  Logs              ${w.logsFolder}`);
   out.say(`  Configuration     ${w.dataFolder}`);
   if (w.access.newKey) {
