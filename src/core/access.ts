@@ -13,6 +13,11 @@
  * The plugin reads only `name` and `credential` of a consumer (:183-201), so each entry also carries `created`.
  * Off is `defaultConfigDisable: true` (consumers kept); with no match rules the controller then drops the plugin
  * (pkg/ingress/config/ingress_config.go:1030, :1141-1143).
+ * The template (templates/wasmplugins/key-auth.internal.yaml) uses the phase and priority the console installs it
+ * with, AUTHN/310 (higress-console .../plugins/key-auth/spec.yaml:24-25): in the same phase the higher priority runs
+ * first (api/extensions/v1alpha1/wasmplugin.proto:95-101), so model-router (AUTHN/900) picks the model, then the key
+ * is checked, and ai-proxy (UNSPECIFIED_PHASE, last) never sees a refused request. The url follows the console's
+ * plugin-server pattern (higress-standalone all-in-one/scripts/start-console.sh:34, version 1.0.0 in spec.yaml:18).
  */
 import { randomBytes } from 'node:crypto';
 import type { Document } from 'yaml';

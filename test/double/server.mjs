@@ -11,8 +11,8 @@
 //     /data/.ai-gateway-configured marker is fatal (the real ai-gateway template would overwrite the AI files
 //     from env, which the double cannot do, and an installer that writes the files itself must set it);
 //   - /data/<kind>/*.yaml watched and hot-reloaded like the real file API server (./store.mjs);
-//   - the data path: model-router, Ingress header routing, McpBridge registries, ai-proxy tokens and the
-//     JSON access log (./dataplane.mjs);
+//   - the data path: model-router, key-auth (./keyauth.mjs), Ingress header routing, McpBridge registries,
+//     ai-proxy tokens and the JSON access log (./dataplane.mjs);
 //   - component logs under /var/log/higress/, access log to /var/log/proxy/access.log when O11Y=on, else
 //     stdout and /var/log/higress/gateway.log.
 // Extra, double-only: `GET /__double/state` on the gateway HTTP port returns
