@@ -206,6 +206,25 @@ describe('access keys on a live gateway (loopback)', () => {
 });
 
 describe('start beyond loopback', () => {
+  test('a fresh --bind-address 0.0.0.0 turns access keys on: the welcome shows the first key once and calls with it', async () => {
+    const name = `gag-exposed-${Math.random().toString(36).slice(2, 8)}`;
+    const { res, http, data } = await startGateway(name, ['--ollama-key', 'provider-key-0003', '--bind-address', '0.0.0.0']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const key = shownKey(res.stdout);
+    expect(key).toMatch(/^gag_/);
+    expect(res.stdout.split(key)).toHaveLength(2); // once
+    expect(res.stderr).not.toContain(key);
+    expect(res.stdout).toContain('-H "Authorization: Bearer $GET_AI_GATEWAY_KEY"');
+    expect(res.stdout).toContain('Access keys       required (1)');
+    expect((await chat(http)).status).toBe(401);
+    expect((await chat(http, { authorization: `Bearer ${key}` })).status).toBe(200);
+    expect((await chat(http, { 'x-api-key': key })).status).toBe(200);
+    const inspect = await dockerFor(bed).getContainer(name).inspect();
+    expect(JSON.stringify(inspect.Config.Env)).not.toContain(key);
+    expect(readFileSync(join(data, 'default.cfg'), 'utf8')).not.toContain(key);
+  });
+
+
   test('--bind-address 0.0.0.0 --allow-open leaves it open; without --allow-open access keys go on, the key shown once in the welcome', async () => {
     const name = `gag-open-${Math.random().toString(36).slice(2, 8)}`;
     const open = await startGateway(name, ['--ollama-key', 'provider-key-0002', '--bind-address', '0.0.0.0', '--allow-open']);
