@@ -3,11 +3,14 @@ import { createOutput } from '../ui/output.js';
 import { deploymentOptions } from './config.js';
 import { SUMMARIES } from './summaries.js';
 
-type Action = 'enableAccess' | 'disableAccess' | 'accessStatus' | 'addAccessKey' | 'listAccessKeys' | 'removeAccessKey' | 'rotateAccessKey';
+type Change = 'enableAccess' | 'disableAccess' | 'addAccessKey' | 'removeAccessKey' | 'rotateAccessKey';
+type View = 'accessStatus' | 'listAccessKeys';
 
-const run = (action: Action) => async (options: Record<string, unknown>) => {
-  const commands = await import('../core/access-commands.js');
-  await commands[action](options, createOutput(options));
+// Listings load the read-only module only: no lock, no editor.
+const run = (action: Change | View) => async (options: Record<string, unknown>) => {
+  const out = createOutput(options);
+  if (action === 'accessStatus' || action === 'listAccessKeys') return (await import('../core/access-view.js'))[action](options, out);
+  await (await import('../core/access-commands.js'))[action](options, out);
 };
 
 const keySource = (command: Command) =>

@@ -16,8 +16,7 @@ import { readKeys } from './config-commands.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode, type ReloadReport } from './gateway-edit.js';
-import { loadFiles } from './gateway-read.js';
-import { readSettingsIn } from './start-plan.js';
+import { publicKey, sayHowToCall } from './access-view.js';
 
 /** The key from --key-stdin or --key-env, checked; undefined = generate one. */
 async function givenKey(options: Record<string, unknown>): Promise<string | undefined> {
@@ -28,7 +27,6 @@ async function givenKey(options: Record<string, unknown>): Promise<string | unde
   return checkKeyValue(keys[0]!, flag);
 }
 
-const publicKey = (k: AccessKey) => ({ name: k.name, key: maskKey(k.key), created: k.created ?? null });
 
 /** Prints a key that was just created: the only time it is ever shown in full. */
 function showNewKey(out: Output, key: AccessKey): void {
@@ -36,9 +34,6 @@ function showNewKey(out: Output, key: AccessKey): void {
   out.say(`  ${key.key}`);
 }
 
-function sayHowToCall(out: Output): void {
-  out.say(`Clients send it as "Authorization: Bearer <key>" (OpenAI style) or "x-api-key: <key>" (Anthropic style), not both.`);
-}
 
 async function changeAccess<T>(
   options: Record<string, unknown>,
@@ -93,18 +88,6 @@ export async function disableAccess(options: Record<string, unknown>, out: Outpu
   out.say(describeReload(reload));
 }
 
-export async function accessStatus(options: Record<string, unknown>, out: Output): Promise<void> {
-  const deployment = await resolveDeployment(options);
-  const state = await accessControlState(await loadFiles(deployment));
-  const bindAddress = readSettingsIn(deployment.dataFolder)?.bindAddress ?? '127.0.0.1';
-  const exposed = !isLoopback(bindAddress);
-  if (out.json) return out.result({ enabled: state.enabled, keys: state.keys.length, bindAddress, exposed, headers: ['Authorization: Bearer <key>', 'x-api-key: <key>'] });
-  out.say(`Access control: ${state.enabled ? 'on' : 'off'} (${state.keys.length} key${state.keys.length === 1 ? '' : 's'})`);
-  out.say(`Published on:   ${bindAddress}${exposed ? ' (beyond this machine)' : ' (this machine only)'}`);
-  if (state.enabled) sayHowToCall(out);
-  else if (exposed) out.say('Anyone who reaches the port can use your provider keys: turn it on with get-ai-gateway access enable.');
-}
-
 export async function addAccessKey(options: Record<string, unknown>, out: Output): Promise<void> {
   const name = checkKeyName(options.name);
   const given = await givenKey(options);
@@ -121,20 +104,6 @@ export async function addAccessKey(options: Record<string, unknown>, out: Output
   sayHowToCall(out);
   if (!result.enabled) out.say('Access control is off, so the key is not needed yet: turn it on with get-ai-gateway access enable.');
   out.say(describeReload(reload));
-}
-
-export async function listAccessKeys(options: Record<string, unknown>, out: Output): Promise<void> {
-  const deployment = await resolveDeployment(options);
-  const state = await accessControlState(await loadFiles(deployment));
-  if (out.json) return out.result({ enabled: state.enabled, keys: state.keys.map(publicKey) });
-  out.say(`Access control: ${state.enabled ? 'on' : 'off'}`);
-  if (state.keys.length === 0) {
-    out.say('No access keys. Add one with get-ai-gateway access add --name <name>.');
-    return;
-  }
-  const width = Math.max(4, ...state.keys.map((k) => k.name.length));
-  out.say(`${'NAME'.padEnd(width)}  ${'KEY'.padEnd(12)}  CREATED`);
-  for (const k of state.keys) out.say(`${k.name.padEnd(width)}  ${maskKey(k.key).padEnd(12)}  ${k.created ?? '-'}`);
 }
 
 export async function removeAccessKey(options: Record<string, unknown>, out: Output): Promise<void> {
