@@ -135,10 +135,11 @@ export async function rotateAccessKey(options: Record<string, unknown>, out: Out
       throw new UsageError(`no key named "${name}"`, { hint: `see get-ai-gateway access list, or create it with get-ai-gateway access add --name ${name}` });
     }
     const created = newKey(name, given);
-    return { enabled: state.enabled, keys: state.keys.map((k) => (k.name === name ? created : k)), result: { created } };
+    return { enabled: state.enabled, keys: state.keys.map((k) => (k.name === name ? created : k)), result: { created, enabled: state.enabled } };
   });
-  if (out.json) return out.result({ action: 'rotated', ...newKeyJson(result.created), reload });
-  out.say(`Rotated key "${name}": the old key is refused from now on${result.created.generated ? '' : `; the new one is ${maskKey(result.created.key)}`}.`);
+  if (out.json) return out.result({ action: 'rotated', ...newKeyJson(result.created), enabled: result.enabled, reload });
+  const old = result.enabled ? 'the old key is refused from now on' : 'the old key is gone (access control is off)';
+  out.say(`Rotated key "${name}": ${old}${result.created.generated ? '' : `; the new one is ${maskKey(result.created.key)}`}.`);
   if (result.created.generated) showNewKey(out, result.created);
   out.say(describeReload(reload));
 }
