@@ -100,10 +100,10 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
     const { result: newKey, changed, reload } = await applyPlan(plan, plan.containerName);
     const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')), newKey);
     if (existing.state === 'running') {
-      await finish(docker, plan, existing.id, timeoutMs, out, 'already-running', changes, reload, newKey);
+      await finish(docker, plan, existing.id, timeoutMs, out, { action: 'already-running', changes, reload, newKey });
     } else {
       await startContainer(docker, existing.id);
-      await finish(docker, plan, existing.id, timeoutMs, out, 'started', changes, undefined, newKey);
+      await finish(docker, plan, existing.id, timeoutMs, out, { action: 'started', changes, newKey });
     }
     return;
   }
@@ -163,7 +163,7 @@ async function createFresh(docker: Dockerode, plan: StartPlan, timeoutMs: number
     env: plan.env,
     labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
   });
-  await finish(docker, plan, id, timeoutMs, out, action, [], undefined, newKey);
+  await finish(docker, plan, id, timeoutMs, out, { action, changes: [], newKey });
 }
 
 async function finish(
@@ -172,17 +172,20 @@ async function finish(
   id: string,
   timeoutMs: number,
   out: Output,
-  action: 'created' | 'recreated' | 'started' | 'already-running',
-  changes: string[],
-  reload?: ReloadReport,
-  newKey?: AccessKey,
+  outcome: {
+    action: 'created' | 'recreated' | 'started' | 'already-running';
+    changes: string[];
+    reload?: ReloadReport;
+    /** An access key this start created: shown once, in the welcome. */
+    newKey?: AccessKey;
+  },
 ): Promise<void> {
   const readyMs = await waitReady(docker, plan, id, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
   const access = await accessControlState(files);
-  const welcome = buildWelcome({ plan, files, action, readyMs, consoleReady, changes, reload, access, newKey });
+  const welcome = buildWelcome({ plan, files, readyMs, consoleReady, access, ...outcome });
   printWelcome(welcome, out);
 }
 
