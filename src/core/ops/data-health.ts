@@ -3,9 +3,10 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { accessStateOf, isLoopback } from '../access.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
-import { SETTINGS_FILE } from '../settings.js';
+import { parseSettings, SETTINGS_FILE } from '../settings.js';
 import { DEFAULT_TMP_TTL_MS } from '../store/paths.js';
 import type { Finding } from './findings.js';
 
@@ -83,7 +84,24 @@ export async function checkDataFolder(folder: string, now = Date.now()): Promise
   }
 
   findings.push(...consistency(docs));
+  const settings = await readFile(join(folder, SETTINGS_FILE), 'utf8').then(parseSettings, () => undefined);
+  findings.push(exposureFinding(settings?.bindAddress ?? '127.0.0.1', docs.get(FILES.keyAuth)));
   return findings;
+}
+
+/** Published beyond loopback, the gateway should need access keys. */
+export function exposureFinding(bindAddress: string, keyAuth: unknown): Finding {
+  const access = accessStateOf(keyAuth);
+  if (isLoopback(bindAddress)) {
+    return { check: 'access keys', status: 'ok', message: `published on ${bindAddress} only; access keys ${access.enabled ? `on (${access.keys.length})` : 'off'}` };
+  }
+  if (access.enabled) return { check: 'access keys', status: 'ok', message: `published on ${bindAddress}; every request needs one of ${access.keys.length} access key(s)` };
+  return {
+    check: 'access keys',
+    status: 'warn',
+    message: `published on ${bindAddress} without access keys: anyone who reaches the port spends your provider keys`,
+    fix: 'get-ai-gateway access enable',
+  };
 }
 
 /** Each ai-proxy provider has a match rule, a registry and an ingress, and nothing points at a missing provider. */
