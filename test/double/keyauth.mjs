@@ -2,7 +2,8 @@
 // (alibaba/higress plugins/wasm-go/extensions/key-auth/main.go):
 //   config     `keys` required and non-empty (:148-154); `in_query` or `in_header` must exist (:161-165);
 //              `consumers` required and non-empty (:175-181); each needs `name` and `credential` (:184-191);
-//              a repeated credential is an error (:192-194). A config error fails the plugin's start; with
+//              a repeated credential is an error (:192-194). A config error fails the plugin's start
+//              (wasm-go pkg/wrapper/plugin_wrapper.go:706-716); with
 //              failStrategy FAIL_CLOSE (the default, 0) every request then fails with 5xx, with FAIL_OPEN the plugin
 //              is skipped (api/extensions/v1alpha1/wasmplugin.proto:208-218).
 //   enabled    `defaultConfigDisable: true` and no match rules: the controller drops the plugin
