@@ -11,6 +11,7 @@ const COMMANDS: Record<CommandName, () => Promise<Register>> = {
   delete: async () => (await import('./commands/delete.js')).registerDelete,
   config: async () => (await import('./commands/config.js')).registerConfig,
   route: async () => (await import('./commands/route.js')).registerRoute,
+  access: async () => (await import('./commands/access.js')).registerAccess,
   status: async () => (await import('./commands/status.js')).registerStatus,
   logs: async () => (await import('./commands/logs.js')).registerLogs,
   usage: async () => (await import('./commands/usage.js')).registerUsage,

@@ -31,6 +31,7 @@ export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
   modelRouter: 'wasmplugins/model-router.internal.yaml',
   aiStatistics: 'wasmplugins/ai-statistics-1.0.0.yaml',
+  keyAuth: 'wasmplugins/key-auth.internal.yaml',
   mcpBridge: 'mcpbridges/default.yaml',
   console: 'configmaps/higress-console.yaml',
   /**
@@ -580,6 +581,20 @@ export class GatewayFiles {
     } else {
       doc.deleteIn([...base, 'rules']);
     }
+  }
+
+  // ---- other resources, opened on demand (access keys) ----
+
+  /** A resource outside the always-loaded set as plain data; undefined when it does not exist. */
+  async resource(path: string): Promise<unknown> {
+    await this.open(path);
+    return this.view(path);
+  }
+
+  /** The same resource as an editable document, marked changed; a missing one starts from its template. */
+  async editResource(path: string, templatePath: string): Promise<Document> {
+    await this.openWithTemplate(path, templatePath);
+    return this.edit(path);
   }
 
   // ---- output ----

@@ -38,25 +38,31 @@ import { diagnose, distinctLines, type Diagnosis } from './known-failures.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import type { GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
+import { accessControlState, accessForExposure, isLoopback, type AccessKey } from './access.js';
 import { buildWelcome, printWelcome } from '../ui/welcome.js';
 
 /** What `start` changed in the files, for "say what changed". */
-function describeChanges(plan: StartPlan, changed: string[]): string[] {
+function describeChanges(plan: StartPlan, changed: string[], newKey?: AccessKey): string[] {
   if (changed.length === 0) return [];
   const lines = [...plan.removeProviders.map((id) => `provider ${id} removed`), ...plan.providers.map((p) => `provider ${p.id} configured`)];
   if (plan.autoRouting) lines.push(`auto-routing on (default model ${plan.autoRouting.defaultModel})`);
+  if (newKey) lines.push(`access keys on (published on ${plan.bindAddress})`);
   return lines;
 }
 
-/** Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template would overwrite our files). */
+/**
+ * Applies the plan to the data folder; the marker is written whenever it is missing (else the image's template
+ * would overwrite our files). Published beyond loopback, access control is turned on in the same step.
+ */
 async function applyPlan(plan: StartPlan, containerName: string) {
   return editGateway(
     { dataFolder: plan.dataFolder, containerName, source: 'start', nameSource: 'default.cfg' },
     async ({ files, settings }) => {
       await applyPlanToFiles(files, plan);
+      const exposure = await accessForExposure(files, plan.bindAddress, plan.allowOpen);
       const kept = Object.fromEntries(Object.entries(settings.models).filter(([id]) => !plan.removeProviders.includes(id)));
       Object.assign(settings, { ...plan.settings, models: { ...kept, ...plan.settings.models } });
-      return files;
+      return exposure.created;
     },
     { takeOver: true },
   );
@@ -97,13 +103,13 @@ export async function runStart(plan: StartPlan, options: Record<string, unknown>
       out.note(`  apply it with: ${commandHint('start', plan, '--recreate')}`);
       plan = asTheContainerIs(plan, existing);
     }
-    const { changed, reload } = await applyPlan(plan, plan.containerName);
-    const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')));
+    const { result: newKey, changed, reload } = await applyPlan(plan, plan.containerName);
+    const changes = describeChanges(plan, changed.filter((c) => c.endsWith('.yaml')), newKey);
     if (existing.state === 'running') {
-      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'already-running', changes, reload);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, { action: 'already-running', changes, reload, newKey });
     } else {
       await startContainer(docker, existing.id);
-      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, 'started', changes);
+      await finish(docker, plan, existing.id, existing.inspect.RestartCount ?? 0, timeoutMs, out, { action: 'started', changes, newKey });
     }
     return;
   }
@@ -170,7 +176,7 @@ async function createFresh(
   const settingsBefore = freshFolder ? null : await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => null);
   let id: string | undefined;
   try {
-    await applyPlan(plan, plan.containerName);
+    const { result: newKey } = await applyPlan(plan, plan.containerName);
     await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
     ({ id } = await createAndStart(docker, {
       name: plan.containerName,
@@ -181,7 +187,7 @@ async function createFresh(
       env: plan.env,
       labels: managedLabels({ dataFolder: plan.dataFolder, version: CLI_VERSION, bindAddress: plan.bindAddress }),
     }));
-    await finish(docker, plan, id, 0, timeoutMs, out, action, []);
+    await finish(docker, plan, id, 0, timeoutMs, out, { action, changes: [], newKey });
   } catch (error) {
     await undoFailedStart(docker, plan, id, settingsBefore, freshFolder);
     throw error;
@@ -245,16 +251,21 @@ async function finish(
   restartsBefore: number,
   timeoutMs: number,
   out: Output,
-  action: 'created' | 'recreated' | 'started' | 'already-running',
-  changes: string[],
-  reload?: ReloadReport,
+  outcome: {
+    action: 'created' | 'recreated' | 'started' | 'already-running';
+    changes: string[];
+    reload?: ReloadReport;
+    /** An access key this start created: shown once, in the welcome. */
+    newKey?: AccessKey;
+  },
 ): Promise<void> {
-  const fresh = action === 'created' || action === 'recreated';
+  const fresh = outcome.action === 'created' || outcome.action === 'recreated';
   const readyMs = await waitReady(docker, plan, id, restartsBefore, fresh, timeoutMs, out);
   const consoleReady = await probeHttp(plan.bindAddress, plan.ports.console, 2000);
   const { loadFiles } = await import('./gateway-read.js');
   const files: GatewayFiles = await loadFiles(plan);
-  const welcome = buildWelcome({ plan, files, action, readyMs, consoleReady, changes, reload });
+  const access = await accessControlState(files);
+  const welcome = buildWelcome({ plan, files, readyMs, consoleReady, access, ...outcome });
   printWelcome(welcome, out);
 }
 

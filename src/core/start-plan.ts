@@ -19,6 +19,8 @@ export interface StartPlan {
   image: ImageChoice & { ref: string };
   timezone: DetectedTimezone;
   bindAddress: string;
+  /** `--allow-open`: published beyond loopback without access keys, because the user said so. */
+  allowOpen: boolean;
   ports: { http: number; https: number; console: number };
   /** Container env: never secrets. */
   env: Record<string, string>;
@@ -61,13 +63,10 @@ const isLoopback = (address: string) => (isIP(address) === 4 ? address.startsWit
  */
 export function exposureDecision(bindAddress: string, opts: { allowOpen?: boolean }): { warning?: string } {
   if (isLoopback(bindAddress)) return {};
-  const reachable = `anyone who can reach ${bindAddress === '0.0.0.0' || bindAddress === '::' ? 'this machine' : bindAddress} can send requests through the gateway (spending your provider keys) and open the console`;
-  if (!opts.allowOpen) {
-    throw new UsageError(`--bind-address ${bindAddress} publishes the gateway beyond this machine: ${reachable}; refused`, {
-      hint: 'keep the default 127.0.0.1, or add --allow-open if that is what you want',
-    });
-  }
-  return { warning: `ports are published on ${bindAddress}: ${reachable}` };
+  const who = `anyone who can reach ${bindAddress === '0.0.0.0' || bindAddress === '::' ? 'this machine' : bindAddress}`;
+  // Beyond loopback `start` turns access keys on (core/access.ts accessForExposure), unless --allow-open.
+  if (!opts.allowOpen) return { warning: `ports are published on ${bindAddress}: ${who} reaches the gateway and the console; access keys are on, so requests need one` };
+  return { warning: `ports are published on ${bindAddress} with --allow-open: unless access keys are on, ${who} can send requests through the gateway (spending your provider keys) and open the console` };
 }
 
 /** The environment variable that carries a provider's key, as upstream's installer names it (OPENAI_API_KEY). */
@@ -200,6 +199,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     image,
     timezone,
     bindAddress,
+    allowOpen: Boolean(options.allowOpen),
     ports,
     env: {
       MODE: 'full',

@@ -1,5 +1,6 @@
 import chalk from 'chalk';
 import { providerById } from '../core/catalog.js';
+import { isLoopback } from '../core/access.js';
 import { maskSecret } from '../core/provider-config.js';
 import { loadFiles } from '../core/gateway-read.js';
 import { renderFreshDataFolder, type StartPlan } from '../core/start-plan.js';
@@ -28,6 +29,8 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     pluginRegistry: plan.image.pluginRegistry,
     containerName: plan.containerName,
     bindAddress: plan.bindAddress,
+    /** Published beyond loopback: access keys are turned on (a first key is created) unless --allow-open or already on. */
+    accessKeys: isLoopback(plan.bindAddress) ? 'unchanged' : plan.allowOpen ? 'not required (--allow-open)' : 'required',
     ports: plan.ports,
     mounts: plan.mounts,
     env: Object.keys(plan.env),
@@ -47,6 +50,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
   out.say(`  Plugin registry: ${result.pluginRegistry}`);
   out.say(`  Container:       ${result.containerName} (restart policy always)`);
   out.say(`  Ports:           ${plan.bindAddress}:${plan.ports.http} HTTP, :${plan.ports.https} HTTPS, :${plan.ports.console} console`);
+  if (!isLoopback(plan.bindAddress)) out.say(`  Access keys:     ${result.accessKeys}${result.accessKeys === 'required' ? ' (a first key is created and shown once, unless keys are on already)' : ''}`);
   for (const m of plan.mounts) out.say(`  Mount:           ${m.host} -> ${m.container}`);
   out.say(`  Container env:   ${result.env.join(', ')} (no keys)`);
   const noProviders = plan.existing ? 'none configured and none given' : 'none given: start stops here (pass --<provider>-key, e.g. --openai-key)';

@@ -16,11 +16,16 @@
 //                 always takes the first); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
 //                 rewriting, no protocol translation.
 //   custom-response  a route-level rule answers the request itself (routing.mjs).
+//   key-auth      ./keyauth.mjs, after model-router and before routing (both AUTHN; see there).
 //   access log    one JSON line per request in the real field names; `ai_log` is a JSON string with model,
 //                 input_token, output_token, llm_service_duration, present only when an ai-statistics
-//                 WasmPlugin is loaded (as in the real gateway, where that plugin writes it).
+//                 WasmPlugin is loaded (as in the real gateway, where that plugin writes it); plus each
+//                 configured `request_header` attribute with `apply_to_log` (ai-statistics/main.go:711,
+//                 :956-957, :1014-1015: the header's value, "" when absent), which the plugin reads only when
+//                 `use_default_attributes` is off (main.go:546-577). A header with several values gives its first.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { applyKeyAuth } from './keyauth.mjs';
 import { buildRoutes, customResponseFor, firstRoute, mapModel, re2 } from './routing.mjs';
 
 // model-router's default `enableOnPathSuffix`
@@ -213,14 +218,28 @@ export function providerFor(store, service) {
   return providers.find((p) => p?.id === id);
 }
 
-function aiStatisticsOn(store) {
+function aiStatistics(store) {
   return store
     .list('wasmplugins')
-    .some(
+    .find(
       (r) =>
         (r.obj.metadata?.labels?.['higress.io/wasm-plugin-name'] === 'ai-statistics' || r.name.startsWith('ai-statistics')) &&
         isWasmPluginOn(r.obj),
     );
+}
+
+/** ai-statistics `request_header` attributes that go to the log, read when the request headers pass. */
+export function headerAttributes(plugin, headers) {
+  const config = plugin?.obj.spec?.defaultConfig ?? {};
+  if (config.use_default_attributes === true || !Array.isArray(config.attributes)) return {};
+  const out = {};
+  for (const a of config.attributes) {
+    if (a?.value_source !== 'request_header' || !a.apply_to_log || !a.key || !a.value) continue;
+    const raw = headers[String(a.value).toLowerCase()];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    out[a.key] = value === undefined || value === '' ? (a.default_value ?? '') : value;
+  }
+  return out;
 }
 
 /** usage from a JSON body or from the last SSE chunk that carries one. */
@@ -302,6 +321,11 @@ export function createDataPlane({ store, writeAccessLog }) {
     if (routed.headerName) headers[routed.headerName] = routed.model;
     let outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : raw;
 
+    const denied = applyKeyAuth(store, headers, req.url);
+    if (denied) return finish(denied.status, denied.headers, denied.body, '-');
+    const statistics = aiStatistics(store);
+    const logged = headerAttributes(statistics, headers);
+
     const route = selectRoute(store, headers, pathname, req.method);
     if (!route) return finish(404, { 'content-type': 'text/plain' }, '', 'NR');
     log.route_name = route.name;
@@ -365,9 +389,10 @@ export function createDataPlane({ store, writeAccessLog }) {
       upRes.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         log.bytes_sent = Buffer.byteLength(text);
-        if (aiStatisticsOn(store)) {
+        if (statistics) {
           const usage = usageOf(text) ?? {};
           log.ai_log = JSON.stringify({
+            ...logged,
             model: requestedModel ?? '-',
             input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
             output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,

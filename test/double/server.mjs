@@ -12,8 +12,8 @@
 //     from env, which the double cannot do, and an installer that writes the files itself must set it);
 //   - /data/<kind>/*.yaml watched and hot-reloaded like the real file API server (./store.mjs), decoded with its
 //     YAML 1.1 rules and typed metadata (./yaml11.mjs);
-//   - the data path: model-router, Ingress header routing, McpBridge registries, ai-proxy tokens and the
-//     JSON access log (./dataplane.mjs);
+//   - the data path: model-router, key-auth (./keyauth.mjs), Ingress header routing, McpBridge registries,
+//     ai-proxy tokens and the JSON access log (./dataplane.mjs);
 //   - component logs under /var/log/higress/, access log to /var/log/proxy/access.log when O11Y=on, else
 //     stdout and /var/log/higress/gateway.log; plus every file access logger an EnvoyFilter in
 //     /data/envoyfilters/ adds to the HTTP connection manager (./access-log-filters.mjs).

@@ -451,6 +451,85 @@ describe('gateway double on the real engine', () => {
     expect(JSON.parse(JSON.parse(line).ai_log).model).toBe('llama-o11y');
   });
 
+  it('key-auth: 401 without a key, 403 with a wrong one, X-Mse-Consumer upstream and in ai_log, consumers hot-reloaded', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'double-e2e-keyauth-'));
+    tempDirs.push(dir);
+    await writeDataFolder(dir);
+    // Written by hand from the plugin's own example (key-auth README "Enabling at the Instance Level"),
+    // with an attribute that makes ai-statistics log the consumer.
+    const keyAuth = (consumers: string, rv: string) => `apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata:
+  name: key-auth.internal
+  namespace: higress-system
+  resourceVersion: "${rv}"
+spec:
+  defaultConfig:
+    global_auth: true
+    in_header: true
+    keys: [authorization, x-api-key]
+    consumers:
+${consumers}
+  defaultConfigDisable: false
+  failStrategy: FAIL_CLOSE
+  phase: AUTHN
+  priority: 310
+  url: http://localhost:8002/plugins/key-auth/1.0.0/plugin.wasm
+`;
+    await writeFile(
+      path.join(dir, 'wasmplugins', 'key-auth.internal.yaml'),
+      keyAuth('    - {name: alice, credential: "Bearer k-alice-1"}\n    - {name: alice, credential: "k-alice-1"}\n    - {name: bob, credential: "k-bob-1"}', '1'),
+    );
+    const stats = path.join(dir, 'wasmplugins', 'ai-statistics-1.0.0.yaml');
+    await writeFile(stats, (await readFile(stats, 'utf8')).replace('use_default_attributes: true', 'attributes: [{key: consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}]'));
+    const p = await newPorts();
+    const c = await runDouble(dir, p);
+    await waitFor('the gateway HTTP port', async () => (await fetchWithTimeout(`http://127.0.0.1:${p.http}/`, {}, 2000)).status, { timeoutMs: 30_000 });
+    const call = (headers: Record<string, string>, model = 'llama-auth') =>
+      fetchWithTimeout(`http://127.0.0.1:${p.http}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+
+    upstream.clear();
+    const none = await call({});
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Key realm=MSE Gateway');
+    expect((await call({ authorization: 'Bearer wrong' })).status).toBe(403);
+    expect((await call({ authorization: 'k-alice-1-not' })).status).toBe(403);
+    expect((await call({ authorization: 'Bearer k-alice-1', 'x-api-key': 'k-alice-1' })).status).toBe(401);
+    // a models listing needs the key as well: without one 401, with one the missing route (404)
+    expect((await fetchWithTimeout(`http://127.0.0.1:${p.http}/v1/models`)).status).toBe(401);
+    expect((await fetchWithTimeout(`http://127.0.0.1:${p.http}/v1/models`, { headers: { 'x-api-key': 'k-bob-1' } })).status).toBe(404);
+    expect(upstream.requests).toHaveLength(0);
+
+    expect((await call({ authorization: 'Bearer k-alice-1' })).status).toBe(200);
+    expect(upstream.requests.at(-1)?.headers['x-mse-consumer']).toBe('alice');
+    expect((await call({ 'x-api-key': 'k-alice-1' }, 'llama-consumer-log')).status).toBe(200);
+    const line = await waitFor('the access log line with the consumer', async () => {
+      const { stdout } = await dockerExec(c, ['cat', '/var/log/higress/gateway.log']);
+      return stdout.split('\n').find((l) => l.includes('llama-consumer-log'));
+    });
+    expect(JSON.parse(JSON.parse(line).ai_log)).toMatchObject({ consumer: 'alice', model: 'llama-consumer-log' });
+
+    // hot reload: alice removed, bob kept; no restart
+    const before = await state(p.http);
+    await atomicWrite(path.join(dir, 'wasmplugins', 'key-auth.internal.yaml'), keyAuth('    - {name: bob, credential: "k-bob-1"}', '2'));
+    await waitFor('alice to be refused', async () => (await call({ authorization: 'Bearer k-alice-1' })).status === 403);
+    expect((await call({ 'x-api-key': 'k-bob-1' })).status).toBe(200);
+    const after = await state(p.http);
+    expect(after.startedAt).toBe(before.startedAt);
+    expect(after.events.at(-1)).toMatchObject({ type: 'MODIFIED', kind: 'wasmplugins', name: 'key-auth.internal' });
+
+    // defaultConfigDisable: true (no match rules) removes the plugin: no key needed
+    await atomicWrite(
+      path.join(dir, 'wasmplugins', 'key-auth.internal.yaml'),
+      keyAuth('    - {name: bob, credential: "k-bob-1"}', '3').replace('defaultConfigDisable: false', 'defaultConfigDisable: true'),
+    );
+    await waitFor('requests without a key to pass', async () => (await call({})).status === 200);
+  });
+
   it('exits non-zero when the marker is missing', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'double-e2e-nomarker-'));
     tempDirs.push(dir);

@@ -10,6 +10,8 @@ export interface AccessEntry {
   provider: string;
   /** `ai_log.model`, or '(none)' when the request carried none. */
   model: string;
+  /** `ai_log.consumer`: the access key's name, logged by ai-statistics once access keys are on; else '(none)'. */
+  consumer: string;
   /** An LLM request: AI statistics logged it, it went to an `llm-*` upstream, or its path is an API path. */
   llm: boolean;
   inputTokens: number;
@@ -62,6 +64,7 @@ export function parseAccessLine(line: string): ParsedLine {
   const durationMs = num(raw.duration);
 
   let model = NONE;
+  let consumer = NONE;
   let inputTokens = 0;
   let outputTokens = 0;
   let ai: unknown = raw.ai_log;
@@ -80,6 +83,7 @@ export function parseAccessLine(line: string): ParsedLine {
   if (ai !== null && typeof ai === 'object') {
     const a = ai as Record<string, unknown>;
     if (typeof a.model === 'string' && a.model !== '') model = a.model;
+    if (typeof a.consumer === 'string' && a.consumer !== '') consumer = a.consumer;
     inputTokens = Math.max(0, num(a.input_token) || 0);
     outputTokens = Math.max(0, num(a.output_token) || 0);
   }
@@ -92,6 +96,7 @@ export function parseAccessLine(line: string): ParsedLine {
       durationMs: Number.isFinite(durationMs) ? durationMs : NaN,
       provider: providerOfCluster(raw.upstream_cluster),
       model,
+      consumer,
       llm: model !== NONE || (typeof raw.upstream_cluster === 'string' && CLUSTER.test(raw.upstream_cluster)) || API_PATH.test(String(raw.path ?? '')),
       inputTokens,
       outputTokens,

@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
+import { accessStateOf, isLoopback } from '../access.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
 import { DEFAULT_SETTINGS, readSettingsIn, SETTINGS_FILE } from '../settings.js';
@@ -94,7 +95,23 @@ export async function checkDataFolder(folder: string, now = Date.now(), containe
   }
 
   findings.push(...consistency(docs, run));
+  findings.push(exposureFinding(readSettingsIn(folder)?.bindAddress ?? DEFAULT_SETTINGS.bindAddress, docs.get(FILES.keyAuth), run));
   return findings;
+}
+
+/** Published beyond loopback, the gateway should need access keys. */
+export function exposureFinding(bindAddress: string, keyAuth: unknown, run: CommandFor = (command, more) => commandHint(command, undefined, more)): Finding {
+  const access = accessStateOf(keyAuth);
+  if (isLoopback(bindAddress)) {
+    return { check: 'access keys', status: 'ok', message: `published on ${bindAddress} only; access keys ${access.enabled ? `on (${access.keys.length})` : 'off'}` };
+  }
+  if (access.enabled) return { check: 'access keys', status: 'ok', message: `published on ${bindAddress}; every request needs one of ${access.keys.length} access key(s)` };
+  return {
+    check: 'access keys',
+    status: 'warn',
+    message: `published on ${bindAddress} without access keys: anyone who reaches the port spends your provider keys`,
+    fix: run('access enable'),
+  };
 }
 
 /** Labels and annotations are map[string]string: one unquoted `true`, `on` or `0777` fails the whole resource's decode. */

@@ -11,8 +11,8 @@ import { parseAccessLine, type AccessEntry } from './access-log.js';
 import { table, thousands } from './format.js';
 import { LatencyHistogram } from './histogram.js';
 
-export type GroupBy = 'model' | 'provider' | 'day';
-export const GROUP_BY: readonly GroupBy[] = ['model', 'provider', 'day'];
+export type GroupBy = 'model' | 'provider' | 'day' | 'consumer';
+export const GROUP_BY: readonly GroupBy[] = ['model', 'provider', 'day', 'consumer'];
 /** More distinct keys than this (a corrupt log with random model names) go to one "(other)" row. */
 export const MAX_GROUPS = 1000;
 export const GATEWAY_LOG = '/var/log/higress/gateway.log';
@@ -127,6 +127,7 @@ export class UsageAggregator {
   private keyOf(entry: AccessEntry): string {
     if (this.by === 'provider') return entry.provider;
     if (this.by === 'day') return new Date(entry.time).toISOString().slice(0, 10);
+    if (this.by === 'consumer') return entry.consumer;
     return entry.model;
   }
 

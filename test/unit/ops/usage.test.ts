@@ -35,8 +35,23 @@ describe('access-log lines', () => {
     });
     expect(parseAccessLine(line)).toEqual({
       kind: 'entry',
-      entry: { time: Date.parse('2024-08-12T03:32:28.104Z'), responseCode: 200, durationMs: 820, provider: 'openai', model: 'gpt-4o', inputTokens: 100, outputTokens: 50, llm: true },
+      entry: { time: Date.parse('2024-08-12T03:32:28.104Z'), responseCode: 200, durationMs: 820, provider: 'openai', model: 'gpt-4o', consumer: '(none)', inputTokens: 100, outputTokens: 50, llm: true },
     });
+  });
+
+  test('--by consumer groups by the ai_log consumer (the access key name); none or "" is (none)', () => {
+    const line = (consumer: string | undefined, input: number) =>
+      JSON.stringify({
+        start_time: '2024-08-12T03:32:28.104Z',
+        response_code: '200',
+        duration: '10',
+        upstream_cluster: 'outbound|443||llm-openai.internal.dns',
+        ai_log: JSON.stringify({ model: 'gpt-4o', input_token: input, output_token: 1, ...(consumer === undefined ? {} : { consumer }) }),
+      });
+    const aggregator = new UsageAggregator(parseGroupBy('consumer'));
+    for (const l of [line('alice', 10), line('alice', 5), line('bob', 7), line('', 1), line(undefined, 2)]) aggregator.addLine(l);
+    const rows = Object.fromEntries(aggregator.report('test').rows.map((r) => [r.key, [r.requests, r.inputTokens]]));
+    expect(rows).toEqual({ alice: [2, 15], bob: [1, 7], '(none)': [2, 3] });
   });
 
   test('numbers as numbers and ai_log "-" (no AI statistics) are read too', () => {
