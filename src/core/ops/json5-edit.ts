@@ -306,24 +306,35 @@ function diff(text: string, node: Node, old: unknown, next: unknown, style: Styl
     const kept = oldIds.filter((id) => nextIds.includes(id));
     if (!isDeepStrictEqual(kept, nextIds.slice(0, kept.length))) return replace();
     const added = next.slice(kept.length);
-    const removedAll = kept.length < oldIds.length;
-    let lastKept: Node | undefined;
+    const keptAt = node.elements.map((_el, k) => nextIds.indexOf(oldIds[k]!));
+    let lastKept = keptAt.length - 1;
+    while (lastKept >= 0 && keptAt[lastKept]! < 0) lastKept--;
+    // Removed elements after the last kept one are replaced by the added ones in one edit.
+    const tailGoes = added.length > 0 && lastKept < node.elements.length - 1;
     node.elements.forEach((el, k) => {
-      const at = nextIds.indexOf(oldIds[k]!);
-      if (at < 0) edits.push(removal(text, el.start, el.end));
-      else {
-        diff(text, el, old[k], next[at], style, edits);
-        lastKept = el;
-      }
+      if (keptAt[k]! >= 0) diff(text, el, old[k], next[keptAt[k]!], style, edits);
+      else if (!tailGoes || k < lastKept) edits.push(removal(text, el.start, el.end));
     });
-    if (added.length > 0) {
-      // After the last element kept (or at the start): a removed last element took its comma with it.
-      const indent = node.elements[0] ? lineIndent(text, node.elements[0].start) : lineIndent(text, node.start) + style.unit;
-      const items = added.map((v) => serialize(v, indent, style));
-      const last = node.elements.at(-1);
-      if (!removedAll || last === lastKept) edits.push(append(text, node, last, items, node.elements[0]?.start, style));
-      else return replace();
+    if (added.length === 0) return;
+    const indent = node.elements[0] ? lineIndent(text, node.elements[0].start) : lineIndent(text, node.start) + style.unit;
+    const items = added.map((v) => serialize(v, indent, style));
+    if (!tailGoes) {
+      edits.push(append(text, node, node.elements.at(-1), items, node.elements[0]?.start, style));
+      return;
     }
+    const last = node.elements.at(-1)!;
+    let insertAt = node.end - 1;
+    while (insertAt > node.start + 1 && /\s/.test(text[insertAt - 1]!)) insertAt--;
+    const trailingComma = commaAfter(text, last.end) > 0;
+    let from = node.start + 1;
+    if (lastKept >= 0) {
+      // Keep the last kept element's comma and the comment on its line.
+      from = commaAfter(text, node.elements[lastKept]!.end);
+      from += /^[ \t]*(?:\/\/[^\n]*)?/.exec(text.slice(from))![0].length;
+    }
+    const ownLine = /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', node.elements[0]!.start - 1) + 1, node.elements[0]!.start));
+    const at = ownLine ? lineIndent(text, node.elements[0]!.start) : lineIndent(text, node.start) + style.unit;
+    edits.push({ start: from, end: insertAt, text: `\n${items.map((item) => at + item).join(',\n')}${trailingComma ? ',' : ''}` });
     return;
   }
   replace();
