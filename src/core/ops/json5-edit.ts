@@ -263,6 +263,10 @@ function append(text: string, node: Span & { kind: 'object' | 'array' }, last: S
   if (!last) return { start: node.start + 1, end: close, text: `\n${lines.join(',\n')}\n${base}` };
   const between = text.slice(last.end, insertAt);
   const trailingComma = between.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '').trim().startsWith(',');
+  if (!text.slice(node.start, node.end).includes('\n') && !items.some((item) => item.includes('\n'))) {
+    // A one-line object or list stays on one line.
+    return { start: insertAt, end: insertAt, text: `${trailingComma ? '' : ','} ${items.join(', ')}${trailingComma ? ',' : ''}` };
+  }
   const edits = `\n${lines.join(',\n')}${trailingComma ? ',' : ''}\n${base}`;
   if (trailingComma) return { start: insertAt, end: close, text: edits };
   // The comma goes right after the last value, before any comment that follows it.
