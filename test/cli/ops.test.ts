@@ -145,7 +145,7 @@ describe('openclaw', () => {
     const first = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw'], { env: { ...NO_ENGINE, HOME: home } });
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toContain(`Created ${file} (OpenClaw reads it: the default): provider higress → http://127.0.0.1:18080/v1`);
-    expect(first.stdout).toContain('get-ai-gateway openclaw --default-model deepseek-chat');
+    expect(first.stdout).toContain('OpenClaw names them higress/deepseek-chat, higress/deepseek-reasoner, …, higress/o3-mini; make one the default (comments kept): get-ai-gateway openclaw --default-model deepseek-chat');
     expect(first.stdout).not.toContain('openclaw models set');
     const config = JSON.parse(readFileSync(file, 'utf8'));
     expect(config.models.providers.higress).toMatchObject({ baseUrl: 'http://127.0.0.1:18080/v1', api: 'openai-completions' });

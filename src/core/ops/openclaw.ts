@@ -395,7 +395,10 @@ export async function runOpenClaw(options: Record<string, unknown>, out: Output)
   }
   if (keyRequired && apiKey === `env ${ACCESS_KEY_ENV}`) out.say(`The gateway requires an access key: ${name} reads it from ${ACCESS_KEY_ENV} (export it where ${name} runs).`);
   if (defaultModel) out.say(`${name}'s default model: ${defaultModel}.`);
-  else out.say(`Pick a model in ${name} with --model ${modelRef(where.runtime, models[0]!)}, or make it the default: get-ai-gateway openclaw --default-model ${models[0]}`);
+  else {
+    const refs = models.map((id) => modelRef(where.runtime, id));
+    out.say(`${name} names them ${refs.length > 3 ? `${refs.slice(0, 2).join(', ')}, …, ${refs.at(-1)}` : refs.join(', ')}; make one the default (comments kept): get-ai-gateway openclaw --default-model ${models[0]}`);
+  }
 }
 
 function safeParse(text: string, parse: (t: string) => unknown): unknown {
