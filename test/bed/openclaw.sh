@@ -3,12 +3,16 @@
 # Node it needs (openclaw's engines: >=24.16 <25 or >=26.1) as an npm package when the system node is older,
 # into .test-bed/openclaw/ (reused while the versions match), then writes .test-bed/openclaw/runtime.json:
 #   { "openclawVersion": "…", "node": "<node binary>", "openclaw": "<openclaw.mjs>", "binDir": "<folder with
-#     node and openclaw commands, to put first on PATH>" }
+#     node and openclaw commands, to put first on PATH>", "clawdbotVersion": "…", "clawdbotDist": "<its dist/>" }
+# clawdbot (OpenClaw's predecessor) is only unpacked, not installed: its dependency tree pulls a git
+# dependency from github.com (@whiskeysockets/baileys -> libsignal), so the tests run its own config-path
+# code from the published package instead of the whole program.
 # Never skips: exits 1 with the reason when it cannot install. Run by test/bed/provision.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OPENCLAW_VERSION=2026.9.6
+CLAWDBOT_VERSION=2026.1.24-3
 NODE_RANGE='>=24.16.0 <25'
 DIR="$ROOT/.test-bed/openclaw"
 RUNTIME="$DIR/runtime.json"
@@ -27,7 +31,9 @@ if [[ -f $RUNTIME ]]; then
   node_bin=$(node -p "require('$RUNTIME').node" 2>/dev/null || true)
   oc=$(node -p "require('$RUNTIME').openclaw" 2>/dev/null || true)
   version=$(node -p "require('$RUNTIME').openclawVersion" 2>/dev/null || true)
+  cb=$(node -p "require('$RUNTIME').clawdbotVersion + ' ' + require('$RUNTIME').clawdbotDist" 2>/dev/null || true)
   if [[ $version == "$OPENCLAW_VERSION" && -x $node_bin && -f $oc ]] && node_fits "$node_bin" \
+    && [[ ${cb%% *} == "$CLAWDBOT_VERSION" && -f ${cb#* }/config/paths.js ]] \
     && [[ $("$node_bin" "$oc" --version 2>/dev/null) == *"$OPENCLAW_VERSION"* ]]; then
     say "OpenClaw $OPENCLAW_VERSION already installed in $DIR (checked in $(elapsed))"
     exit 0
@@ -40,7 +46,7 @@ trap 'rm -rf "$work"' EXIT
 log="$work/npm.log"
 npm_install() { # <prefix> <npm install args...>
   local prefix=$1; shift
-  if ! npm install --prefix "$prefix" --no-audit --no-fund --no-package-lock --no-save --loglevel=error "$@" >>"$log" 2>&1 </dev/null; then
+  if ! npm install --prefix "$prefix" --prefer-offline --no-audit --no-fund --no-package-lock --no-save --loglevel=error "$@" >>"$log" 2>&1 </dev/null; then
     tail -n 30 "$log" >&2
     die "npm install $* failed (see above)"
   fi
@@ -70,6 +76,13 @@ PATH="$(dirname "$node_bin"):$PATH" npm_install "$work/openclaw" --ignore-script
 oc_rel=openclaw/node_modules/openclaw/openclaw.mjs
 [[ -f $work/$oc_rel ]] || die "openclaw.mjs missing after npm install"
 
+say "unpacking clawdbot@$CLAWDBOT_VERSION (npm pack)"
+mkdir -p "$work/clawdbot"
+tgz=$(cd "$work/clawdbot" && npm pack --silent "clawdbot@$CLAWDBOT_VERSION" 2>>"$log" | tail -n 1) || { tail -n 20 "$log" >&2; die "npm pack clawdbot@$CLAWDBOT_VERSION failed"; }
+tar -xzf "$work/clawdbot/$tgz" -C "$work/clawdbot" || die "cannot unpack $tgz"
+rm -f "$work/clawdbot/$tgz"
+[[ -f $work/clawdbot/package/dist/config/paths.js ]] || die "clawdbot's dist/config/paths.js is missing from the package"
+
 # Move into place, then point runtime.json at the final paths.
 rm -rf "$DIR.old"
 [[ -e $DIR ]] && mv "$DIR" "$DIR.old"
@@ -88,7 +101,9 @@ cat >"$RUNTIME.tmp" <<EOF
   "openclawVersion": "$OPENCLAW_VERSION",
   "node": "$node_bin",
   "openclaw": "$oc",
-  "binDir": "$DIR/bin"
+  "binDir": "$DIR/bin",
+  "clawdbotVersion": "$CLAWDBOT_VERSION",
+  "clawdbotDist": "$DIR/clawdbot/package/dist"
 }
 EOF
 mv "$RUNTIME.tmp" "$RUNTIME"

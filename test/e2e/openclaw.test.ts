@@ -17,6 +17,9 @@ interface OpenClawRuntime {
   node: string;
   openclaw: string;
   binDir: string;
+  clawdbotVersion: string;
+  /** The unpacked clawdbot package's dist/ (its config-path code; the program itself cannot be installed here). */
+  clawdbotDist: string;
 }
 
 function loadRuntime(): OpenClawRuntime {
@@ -145,6 +148,36 @@ describe('the real OpenClaw', () => {
       expect(JSON.parse(mine.stdout).config, layout.name).toBe(theirs.stdout.trim().split('\n').at(-1));
     };
     for (let i = 0; i < layouts.length; i += 3) await Promise.all(layouts.slice(i, i + 3).map(check));
+  });
+
+  test("clawdbot's own config-path code (from its published package) agrees with ours on every layout", async () => {
+    // clawdbot resolves at startup: `--profile` through applyCliProfileEnv, then resolveConfigPath(resolveStateDir()).
+    const resolver = `const [{ applyCliProfileEnv }, { resolveConfigPath, resolveStateDir }] = await Promise.all([import(${JSON.stringify(join(runtime.clawdbotDist, 'cli', 'profile.js'))}), import(${JSON.stringify(join(runtime.clawdbotDist, 'config', 'paths.js'))})]);
+if (process.argv[1]) applyCliProfileEnv({ profile: process.argv[1] });
+console.log(resolveConfigPath(process.env, resolveStateDir(process.env)));`;
+    const layouts: { name: string; files?: string[]; env?: (home: string) => Record<string, string>; profile?: string }[] = [
+      { name: 'nothing yet' },
+      { name: "OpenClaw's files are not clawdbot's", files: ['.openclaw/openclaw.json', '.clawdbot/openclaw.json'] },
+      { name: 'CLAWDBOT_STATE_DIR', env: (h) => ({ CLAWDBOT_STATE_DIR: join(h, 'cb') }) },
+      { name: 'CLAWDBOT_STATE_DIR with ~', env: () => ({ CLAWDBOT_STATE_DIR: '~/cb' }) },
+      { name: 'CLAWDBOT_CONFIG_PATH over CLAWDBOT_STATE_DIR', env: (h) => ({ CLAWDBOT_CONFIG_PATH: '~/x/cb.json', CLAWDBOT_STATE_DIR: join(h, 'cb') }) },
+      { name: "OpenClaw's variables are ignored", env: (h) => ({ OPENCLAW_CONFIG_PATH: join(h, 'oc.json'), OPENCLAW_HOME: join(h, 'alt') }) },
+      { name: '--profile work', profile: 'work' },
+      { name: '--profile work keeps CLAWDBOT_STATE_DIR', profile: 'work', env: (h) => ({ CLAWDBOT_STATE_DIR: join(h, 'cb') }) },
+    ];
+    for (const layout of layouts) {
+      const home = tempDir('gag-cb-home-');
+      for (const f of layout.files ?? []) {
+        mkdirSync(join(home, f, '..'), { recursive: true });
+        writeFileSync(join(home, f), '{}\n');
+      }
+      const env = layout.env?.(home) ?? {};
+      const theirs = await execa(runtime.node, ['--input-type=module', '-e', resolver, layout.profile ?? ''], { env: openclawEnv(home, env), extendEnv: false, reject: false });
+      expect(theirs.exitCode, String(theirs.stderr)).toBe(0);
+      const mine = await ours(home, ['--runtime', 'clawdbot', '--dry-run', '--json', ...(layout.profile ? ['--profile', layout.profile] : [])], env);
+      expect(mine.exitCode, `${layout.name}: ${mine.stderr}`).toBe(0);
+      expect(JSON.parse(mine.stdout).config, layout.name).toBe(String(theirs.stdout).trim());
+    }
   });
 
   test('config validate --json: valid, no warnings; --check says the same', async () => {
