@@ -405,3 +405,46 @@ export function exampleModel(p: Provider, matches: (model: string) => boolean, p
   const exact = patterns.split(',').find((item) => item && !item.includes('*'));
   return exact ?? p.usualModels[0] ?? p.id;
 }
+
+/** What clients such as OpenClaw need to know about a model; a field is left out where it is not known. */
+export interface ModelFacts {
+  /** `image` when the model takes images. */
+  input?: readonly ('text' | 'image')[];
+  reasoning?: boolean;
+  contextWindow?: number;
+  maxTokens?: number;
+}
+
+const facts = (input: 'text' | 'text+image', reasoning: boolean, contextWindow: number, maxTokens?: number): ModelFacts => ({
+  input: input === 'text' ? ['text'] : ['text', 'image'],
+  reasoning,
+  contextWindow,
+  ...(maxTokens === undefined ? {} : { maxTokens }),
+});
+
+/** Facts about usual models, from the vendors' model pages; models not listed here get none. */
+export const USUAL_MODEL_FACTS: Readonly<Record<string, ModelFacts>> = {
+  'gpt-4o': facts('text+image', false, 128_000, 16_384),
+  'gpt-4o-mini': facts('text+image', false, 128_000, 16_384),
+  'o3-mini': facts('text', true, 200_000, 100_000),
+  'openai/gpt-4o-mini': facts('text+image', false, 128_000, 16_384),
+  'claude-sonnet-4-5': facts('text+image', true, 200_000, 64_000),
+  'claude-opus-4-5': facts('text+image', true, 200_000, 64_000),
+  'claude-haiku-4-5': facts('text+image', true, 200_000, 64_000),
+  'anthropic/claude-sonnet-4': facts('text+image', true, 200_000, 64_000),
+  'anthropic.claude-3-5-sonnet-20240620-v1:0': facts('text+image', false, 200_000, 4_096),
+  'gemini-2.5-flash': facts('text+image', true, 1_048_576, 65_536),
+  'gemini-2.5-pro': facts('text+image', true, 1_048_576, 65_536),
+  'deepseek-chat': facts('text', false, 128_000, 8_192),
+  'deepseek-reasoner': facts('text', true, 128_000, 65_536),
+  'qwen-max': facts('text', false, 32_768, 8_192),
+  'glm-4.6': facts('text', true, 200_000, 128_000),
+  'glm-4.5-air': facts('text', true, 128_000, 96_000),
+  'MiniMax-M2': facts('text', true, 204_800),
+  'moonshot-v1-8k': facts('text', false, 8_192),
+  'yi-lightning': facts('text', false, 16_384),
+  'command-r-plus': facts('text', false, 128_000, 4_096),
+  'command-r': facts('text', false, 128_000, 4_096),
+  'llama-3.3-70b-versatile': facts('text', false, 131_072, 32_768),
+  'meta-llama/Llama-3.3-70B-Instruct-Turbo': facts('text', false, 131_072, 8_192),
+};

@@ -5,6 +5,7 @@
 #   3. the gateway double image (test/double/ on the host's node, no network needed), pushed to that registry
 #      as 127.0.0.1:5000/higress/all-in-one:double-<hash> and .../mirror-b/higress/all-in-one:double-<hash>,
 #   4. tmux (a terminal test needs it),
+#   5. the real OpenClaw from npm, with the Node >= 24 it needs (test/bed/openclaw.sh, into .test-bed/openclaw/),
 # then writes .test-bed/bed.json. Idempotent: whatever already runs is reused. Never skips: exits 1 with the
 # reason when something cannot be provisioned.
 set -euo pipefail
@@ -259,6 +260,7 @@ ensure_engine
 ensure_registry
 ensure_double_image
 ensure_tmux
+bash "$ROOT/test/bed/openclaw.sh" || die "OpenClaw could not be installed for the e2e tests (see above)"
 
 mkdir -p "$BED_DIR"
 bed_tmp=$(mktemp "$BED_DIR/bed.json.XXXXXX")

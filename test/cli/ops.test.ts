@@ -4,12 +4,19 @@
 import { closeSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import JSON5 from 'json5';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { renderDataFolder } from '../helpers/data-folder.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
+
+/** A folder holding an executable shell script `name` (a stand-in for a runtime on PATH). */
+function fakeCommand(name: string, body: string): string {
+  const dir = tempDir('gag-bin-');
+  writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return dir;
+}
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent.sock', GET_AI_GATEWAY_DOCTOR_MIRRORS: 'none' };
 const FIXTURES = join(import.meta.dirname, '../fixtures/access-logs');
@@ -123,7 +130,7 @@ describe('openclaw', () => {
   test('--dry-run prints the patch and writes nothing', async () => {
     const data = await dataFolder();
     const home = tempDir('gag-home-');
-    const { exitCode, stdout } = await runCli(['openclaw', '--data-folder', data, '--dry-run'], { env: { ...NO_ENGINE, HOME: home } });
+    const { exitCode, stdout } = await runCli(['openclaw', '--data-folder', data, '--dry-run', '--runtime', 'openclaw'], { env: { ...NO_ENGINE, HOME: home } });
     expect(exitCode).toBe(0);
     expect(stdout).toContain(`Would create ${join(home, '.openclaw', 'openclaw.json')}`);
     expect(stdout).toContain('"baseUrl": "http://127.0.0.1:18080/v1"');
@@ -135,17 +142,55 @@ describe('openclaw', () => {
     const data = await dataFolder();
     const home = tempDir('gag-home-');
     const file = join(home, '.openclaw', 'openclaw.json');
-    const first = await runCli(['openclaw', '--data-folder', data], { env: { ...NO_ENGINE, HOME: home } });
+    const first = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw'], { env: { ...NO_ENGINE, HOME: home } });
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`Created ${file}: provider higress → http://127.0.0.1:18080/v1`);
+    expect(first.stdout).toContain(`Created ${file} (OpenClaw reads it: the default): provider higress → http://127.0.0.1:18080/v1`);
+    expect(first.stdout).toContain('OpenClaw names them higress/deepseek-chat, higress/deepseek-reasoner, …, higress/o3-mini; make one the default (comments kept): get-ai-gateway openclaw --default-model deepseek-chat');
+    expect(first.stdout).not.toContain('openclaw models set');
     const config = JSON.parse(readFileSync(file, 'utf8'));
-    expect(config.models.providers.higress).toMatchObject({ baseUrl: 'http://127.0.0.1:18080/v1', api: 'openai-completions', apiKey: 'higress-local' });
+    expect(config.models.providers.higress).toMatchObject({ baseUrl: 'http://127.0.0.1:18080/v1', api: 'openai-completions' });
+    expect(config.models.providers.higress).not.toHaveProperty('apiKey');
     expect(config.models.providers.higress.models.map((m: { id: string }) => m.id)).toEqual(['deepseek-chat', 'deepseek-reasoner', 'gpt-4o-mini', 'gpt-4o', 'o3-mini']);
+    expect(config.models.providers.higress.models[1]).toMatchObject({ id: 'deepseek-reasoner', reasoning: true, input: ['text'] });
+    expect(lstatSync(file).mode & 0o777).toBe(0o600);
 
-    const second = await runCli(['openclaw', '--data-folder', data, '--json'], { env: { ...NO_ENGINE, HOME: home } });
+    const second = await runCli(['openclaw', '--data-folder', data, '--json', '--runtime', 'openclaw'], { env: { ...NO_ENGINE, HOME: home } });
     expect(second.exitCode).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ action: 'unchanged', backup: null });
+    expect(JSON.parse(second.stdout)).toMatchObject({ action: 'unchanged', backup: null, config: file, runtime: 'openclaw', resolvedBy: 'the existing config' });
     expect(readdirSync(join(home, '.openclaw'))).toEqual(['openclaw.json']);
+  });
+
+  test('the file OpenClaw reads: an empty ~/.openclaw beside ~/.clawdbot/clawdbot.json edits the latter, and --config refuses to hide it', async () => {
+    const data = await dataFolder();
+    const home = tempDir('gag-home-');
+    mkdirSync(join(home, '.openclaw'));
+    mkdirSync(join(home, '.clawdbot'));
+    const real = join(home, '.clawdbot', 'clawdbot.json');
+    writeFileSync(real, '{ gateway: { port: 18789 } }\n', { mode: 0o600 });
+    const hiding = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw', '--config', join(home, '.openclaw', 'openclaw.json')], { env: { ...NO_ENGINE, HOME: home } });
+    expect(hiding.exitCode).toBe(2);
+    expect(hiding.stderr).toContain(`would hide ${real}, the config OpenClaw reads now`);
+    expect(readdirSync(join(home, '.openclaw'))).toEqual([]);
+
+    const { exitCode, stdout, stderr } = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw', '--json'], { env: { ...NO_ENGINE, HOME: home } });
+    expect(exitCode, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ config: real, runtime: 'openclaw', action: 'updated' });
+    expect(JSON5.parse(readFileSync(real, 'utf8')).models.providers.higress.api).toBe('openai-completions');
+    expect(readdirSync(join(home, '.openclaw'))).toEqual([]);
+  });
+
+  test('OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR and --profile are honoured, and shown', async () => {
+    const data = await dataFolder();
+    const home = tempDir('gag-home-');
+    const env = { ...NO_ENGINE, HOME: home };
+    const dry = async (extra: string[], more: Record<string, string> = {}) => JSON.parse((await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw', '--dry-run', '--json', ...extra], { env: { ...env, ...more } })).stdout);
+    expect(await dry([], { OPENCLAW_CONFIG_PATH: '~/cfg/oc.json' })).toMatchObject({ config: join(home, 'cfg', 'oc.json'), resolvedBy: 'OPENCLAW_CONFIG_PATH', action: 'dry-run' });
+    expect(await dry([], { OPENCLAW_STATE_DIR: join(home, 'state') })).toMatchObject({ config: join(home, 'state', 'openclaw.json'), resolvedBy: 'OPENCLAW_STATE_DIR' });
+    expect(await dry(['--profile', 'work'])).toMatchObject({ config: join(home, '.openclaw-work', 'openclaw.json'), resolvedBy: 'profile work' });
+    expect(await dry([], { OPENCLAW_HOME: join(home, 'alt') })).toMatchObject({ config: join(home, 'alt', '.openclaw', 'openclaw.json') });
+    const text = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw', '--dry-run'], { env: { ...env, OPENCLAW_CONFIG_PATH: join(home, 'x.json') } });
+    expect(text.stdout).toContain(`Would create ${join(home, 'x.json')} (OpenClaw reads it: OPENCLAW_CONFIG_PATH) with:`);
+    expect(listFiles(home)).toEqual([]);
   });
 
   test('an existing JSON5 config keeps its comments and other settings, with a backup beside it', async () => {
@@ -155,7 +200,7 @@ describe('openclaw', () => {
     const file = join(home, '.openclaw', 'openclaw.json');
     const original = `// mine\n{\n  agents: { defaults: { model: { primary: 'anthropic/claude-opus-4-5' } } }, // keep\n  gateway: { port: 18789 },\n}\n`;
     writeFileSync(file, original, { mode: 0o600 });
-    const { exitCode, stdout, stderr } = await runCli(['openclaw', '--data-folder', data], { env: { ...NO_ENGINE, HOME: home } });
+    const { exitCode, stdout, stderr } = await runCli(['openclaw', '--data-folder', data, '--runtime', 'openclaw'], { env: { ...NO_ENGINE, HOME: home } });
     expect(exitCode, stderr).toBe(0);
     expect(stdout).toContain('Everything else in the file (comments and formatting included) is unchanged.');
     const text = readFileSync(file, 'utf8');
@@ -166,14 +211,75 @@ describe('openclaw', () => {
     expect(readFileSync(join(home, '.openclaw', backups[0]!), 'utf8')).toBe(original);
   });
 
-  test('clawdbot: ~/.clawdbot/clawdbot.json when only that runtime is installed', async () => {
-    const data = await dataFolder();
+  test('clawdbot on PATH: ~/.clawdbot/clawdbot.json, its wording and its model ids', async () => {
+    const data = await dataFolder(['--openai-key', 'sk-test-1234567890abcd', '--auto-routing', '--auto-routing-default-model', 'gpt-4o', '--http-port', '18080']);
     const home = tempDir('gag-home-');
-    mkdirSync(join(home, '.clawdbot'));
-    const { exitCode, stdout } = await runCli(['openclaw', '--data-folder', data, '--json'], { env: { ...NO_ENGINE, HOME: home } });
+    const bin = fakeCommand('clawdbot', 'exit 0');
+    const env = { ...NO_ENGINE, HOME: home, PATH: `${bin}${delimiter}${process.env.PATH}` };
+    const { exitCode, stdout } = await runCli(['openclaw', '--data-folder', data, '--json'], { env });
     expect(exitCode).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ config: join(home, '.clawdbot', 'clawdbot.json'), runtime: 'clawdbot', action: 'created' });
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ config: join(home, '.clawdbot', 'clawdbot.json'), runtime: 'clawdbot', action: 'created' });
+    expect(result.models).toContain('higress/higress/auto');
     expect(existsSync(join(home, '.openclaw'))).toBe(false);
+    const again = await runCli(['openclaw', '--data-folder', data, '--default-model', 'higress/auto'], { env });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain("Clawdbot's default model: higress/higress/auto.");
+    expect(JSON5.parse(readFileSync(join(home, '.clawdbot', 'clawdbot.json'), 'utf8')).agents.defaults.model.primary).toBe('higress/higress/auto');
+  });
+
+  test('--default-model names a model the gateway offers, else exit 2 and nothing written', async () => {
+    const data = await dataFolder();
+    const file = join(tempDir(), 'oc.json');
+    const { exitCode, stderr } = await runCli(['openclaw', '--data-folder', data, '--config', file, '--default-model', 'claude-opus-4-5'], { env: NO_ENGINE });
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('--default-model "claude-opus-4-5" is not a model the gateway offers OpenClaw');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('a gateway with access keys on: apiKey refers to GET_AI_GATEWAY_KEY, no key value anywhere', async () => {
+    const data = await dataFolder();
+    writeFileSync(join(data, 'wasmplugins', 'key-auth.internal.yaml'), 'apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\n  namespace: higress-system\nspec:\n  defaultConfig:\n    global_auth: true\n    keys: [Authorization]\n    consumers:\n      - name: ci\n        credential: Bearer gk-secret-123456\n');
+    const file = join(tempDir(), 'oc.json');
+    const { exitCode, stdout, stderr } = await runCli(['openclaw', '--data-folder', data, '--config', file, '--runtime', 'openclaw'], { env: NO_ENGINE });
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).toContain('The gateway requires an access key: OpenClaw reads it from GET_AI_GATEWAY_KEY');
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text).models.providers.higress.apiKey).toEqual({ source: 'env', provider: 'default', id: 'GET_AI_GATEWAY_KEY' });
+    expect(text + stdout + stderr).not.toContain('gk-secret');
+  });
+
+  test('backups: the newest 3 are kept', async () => {
+    const data = await dataFolder();
+    const dir = tempDir();
+    const file = join(dir, 'openclaw.json');
+    for (const stamp of ['20240101T000000Z', '20240102T000000Z', '20240103T000000Z']) writeFileSync(`${file}.bak-${stamp}`, '{}');
+    writeFileSync(file, '{}\n');
+    const { exitCode } = await runCli(['openclaw', '--data-folder', data, '--config', file], { env: NO_ENGINE });
+    expect(exitCode).toBe(0);
+    const backups = readdirSync(dir).filter((n) => n.startsWith('openclaw.json.bak-')).sort();
+    expect(backups).toHaveLength(3);
+    expect(backups[0]).toBe('openclaw.json.bak-20240102T000000Z');
+  });
+
+  test('--check runs the runtime on PATH and reports; exit 1 when it finds problems or is not installed', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'oc.json');
+    writeFileSync(file, '{}\n');
+    // Stand-ins for the runtime's validate command (the real one is exercised in test/e2e/openclaw.test.ts).
+    const clean = fakeCommand('openclaw', `echo '{"valid":true,"path":"'"$OPENCLAW_CONFIG_PATH"'","warnings":[]}'`);
+    const ok = await runCli(['openclaw', '--check', '--config', file], { env: { ...NO_ENGINE, PATH: `${clean}${delimiter}${process.env.PATH}` } });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`OpenClaw checked ${file} (openclaw config validate --json): valid, no warnings`);
+    const bad = fakeCommand('openclaw', `echo 'noise'; echo '{"valid":false,"issues":["models.providers.higress.api: invalid"],"warnings":[]}'; exit 1`);
+    const failed = await runCli(['openclaw', '--check', '--config', file, '--json'], { env: { ...NO_ENGINE, PATH: `${bad}${delimiter}${process.env.PATH}` } });
+    expect(failed.exitCode).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, valid: false, problems: ['models.providers.higress.api: invalid'] });
+    const onlyNode = tempDir();
+    symlinkSync(process.execPath, join(onlyNode, 'node'));
+    const missing = await runCli(['openclaw', '--check', '--config', file], { env: { ...NO_ENGINE, PATH: onlyNode } });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('OpenClaw is not installed here (no openclaw on PATH)');
   });
 
   test('a config that is a symbolic link stays one (written where it points)', async () => {

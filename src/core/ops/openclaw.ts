@@ -1,23 +1,30 @@
 /** `openclaw`: point OpenClaw (or its predecessor clawdbot) at the gateway as provider `higress`. */
 import { commandHint } from '../command-line.js';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { constants } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Output } from '../../ui/output.js';
+import { USUAL_MODEL_FACTS } from '../catalog.js';
 import { loadFiles } from '../gateway-read.js';
 import { resolveDeployment } from '../deployment.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
+import { FILES } from '../gateway-files.js';
 import { readSettingsIn } from '../settings.js';
-import { scanJson5, setJson5Path } from './json5-edit.js';
+import { scanJson5, setJson5Path, styleOf } from './json5-edit.js';
 import { gatewayBaseUrl, modelsView, type ModelsView } from './models.js';
+import { chooseRuntime, findCommand, RUNTIME_NAME, runtimeConfig, wouldShadow, type Runtime, type Surroundings } from './openclaw-target.js';
 
 export const PROVIDER_KEY = 'higress';
-export const PLACEHOLDER_API_KEY = 'higress-local';
 export const PROVIDER_PATH = ['models', 'providers', PROVIDER_KEY];
+/** The variable clients read the gateway access key from (shared decision with the access-keys work). */
+export const ACCESS_KEY_ENV = 'GET_AI_GATEWAY_KEY';
+/** What earlier versions wrote as apiKey; replaced on the next run. */
+const OLD_PLACEHOLDER_KEY = 'higress-local';
+const BACKUPS_KEPT = 3;
 
 export interface OpenClawModel {
   id: string;
@@ -28,26 +35,45 @@ export interface OpenClawModel {
 export interface OpenClawProvider {
   baseUrl: string;
   api: 'openai-completions';
-  apiKey: string;
+  apiKey?: unknown;
   models: OpenClawModel[];
   [extra: string]: unknown;
 }
 
-export interface ConfigLocation {
-  path: string;
-  runtime: 'openclaw' | 'clawdbot' | 'custom';
+/** Is gateway access control on? Then clients must send a key (core/access.ts decides, as for every command). */
+export async function gatewayRequiresKey(dataFolder: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(join(dataFolder, FILES.keyAuth), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new OperationalError(`could not read the access-control file: ${(error as Error).message}`, { cause: error });
+  }
+  const [{ load }, { YAML11_READ_SCHEMA }, { accessStateOf }] = await Promise.all([import('js-yaml'), import('../yaml11.js'), import('../access.js')]);
+  return accessStateOf(load(text, { schema: YAML11_READ_SCHEMA })).enabled;
 }
 
-/** `~/.openclaw/openclaw.json`, or `~/.clawdbot/clawdbot.json` when only that runtime is installed. */
-export function locateConfig(option: string | undefined, home = homedir(), exists: (p: string) => boolean = existsSync): ConfigLocation {
-  if (option) return { path: resolve(option), runtime: 'custom' };
-  const openclaw = join(home, '.openclaw');
-  const clawdbot = join(home, '.clawdbot');
-  if (!exists(openclaw) && exists(clawdbot)) return { path: join(clawdbot, 'clawdbot.json'), runtime: 'clawdbot' };
-  return { path: join(openclaw, 'openclaw.json'), runtime: 'openclaw' };
+/**
+ * apiKey as a reference to GET_AI_GATEWAY_KEY, never the key itself: OpenClaw's SecretRef object
+ * (openclaw docs/gateway/secrets/secretref-contract.md), clawdbot's `${VAR}` substitution
+ * (clawdbot dist/config/env-substitution.js; its schema takes only a string, dist/config/zod-schema.core.js).
+ */
+export function accessKeyReference(runtime: Runtime): unknown {
+  return runtime === 'openclaw' ? { source: 'env', provider: 'default', id: ACCESS_KEY_ENV } : `\${${ACCESS_KEY_ENV}}`;
 }
 
-/** The models OpenClaw should offer: each provider's concrete models, and higress/auto when auto-routing is on. */
+/**
+ * How the runtime names a model of provider `higress` (in `--model`, `models set`, agents.defaults.model):
+ * OpenClaw keeps an id that already starts with `higress/` as is (`modelKey`, dist/model-key-*.mjs);
+ * clawdbot splits at the first slash (`parseModelRef`, dist/agents/model-selection.js), so `higress/auto`
+ * is `higress/higress/auto` there.
+ */
+export function modelRef(runtime: Runtime, id: string): string {
+  if (runtime === 'openclaw' && id.toLowerCase().startsWith(`${PROVIDER_KEY}/`)) return id;
+  return `${PROVIDER_KEY}/${id}`;
+}
+
+/** The models OpenClaw should offer: each provider's concrete models (with what the catalog knows), and higress/auto when auto-routing is on. */
 export function desiredModels(view: ModelsView): OpenClawModel[] {
   const models: OpenClawModel[] = [];
   const seen = new Set<string>();
@@ -55,7 +81,7 @@ export function desiredModels(view: ModelsView): OpenClawModel[] {
     for (const id of p.models) {
       if (seen.has(id)) continue;
       seen.add(id);
-      models.push({ id, name: `${id} (${p.name} via Higress)` });
+      models.push({ id, name: `${id} (${p.name} via Higress)`, ...USUAL_MODEL_FACTS[id] });
     }
   }
   if (view.autoRouting.enabled && !seen.has(view.autoRouting.model)) {
@@ -71,28 +97,35 @@ function routable(view: ModelsView, id: string): boolean {
   return view.providers.some((p) => p.models.includes(id));
 }
 
-/**
- * The `higress` provider entry to write: our fields set, the user's other fields (and an apiKey they
- * changed, and extra fields of known models) kept.
- */
-export function buildProvider(previous: unknown, view: ModelsView): OpenClawProvider {
-  const prev = isRecord(previous) ? previous : {};
-  const prevModels = Array.isArray(prev.models) ? prev.models.filter(isRecord) : [];
-  const byId = new Map(prevModels.filter((m) => typeof m.id === 'string').map((m) => [m.id as string, m]));
-  const ours = desiredModels(view);
-  const ourIds = new Set(ours.map((m) => m.id));
-  const models: OpenClawModel[] = ours.map((m) => {
-    const old = byId.get(m.id);
-    return old ? ({ ...old, id: m.id, name: typeof old.name === 'string' && old.name ? old.name : m.name } as OpenClawModel) : m;
-  });
-  for (const m of prevModels) {
-    if (typeof m.id === 'string' && !ourIds.has(m.id) && routable(view, m.id)) models.push(m as OpenClawModel);
-  }
-  const apiKey = typeof prev.apiKey === 'string' && prev.apiKey.trim() ? prev.apiKey : PLACEHOLDER_API_KEY;
-  return { ...prev, baseUrl: view.baseUrl, api: 'openai-completions', apiKey, models } as OpenClawProvider;
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A value we wrote ourselves as apiKey (removed when the gateway needs no key). */
+const isOurKeyValue = (v: unknown) => v === OLD_PLACEHOLDER_KEY || v === '' || isDeepStrictEqual(v, accessKeyReference('openclaw')) || v === accessKeyReference('clawdbot');
+
+/**
+ * The `higress` provider entry to write: our fields set, the user's other fields, model details and
+ * own apiKey kept. Models keep their order; new ones go at the end, ones the gateway no longer routes go.
+ */
+export function buildProvider(previous: unknown, view: ModelsView, apiKey: unknown): OpenClawProvider {
+  const prev = isRecord(previous) ? previous : {};
+  const prevModels = Array.isArray(prev.models) ? prev.models.filter(isRecord).filter((m) => typeof m.id === 'string') : [];
+  const ours = new Map(desiredModels(view).map((m) => [m.id, m]));
+  const models: OpenClawModel[] = [];
+  for (const old of prevModels) {
+    const mine = ours.get(old.id as string);
+    if (mine) models.push({ ...mine, ...old, name: typeof old.name === 'string' && old.name ? old.name : mine.name } as OpenClawModel);
+    else if (routable(view, old.id as string)) models.push(old as OpenClawModel);
+  }
+  const present = new Set(models.map((m) => m.id));
+  for (const m of ours.values()) if (!present.has(m.id)) models.push(m);
+
+  const next: Record<string, unknown> = { ...prev, baseUrl: view.baseUrl, api: 'openai-completions', apiKey: undefined, models };
+  const userKey = prev.apiKey !== undefined && !isOurKeyValue(prev.apiKey);
+  if (userKey) next.apiKey = prev.apiKey;
+  else if (apiKey !== undefined) next.apiKey = apiKey;
+  if (next.apiKey === undefined) delete next.apiKey;
+  return next as OpenClawProvider;
+}
 
 function getPath(value: unknown, path: string[]): unknown {
   let at = value;
@@ -114,18 +147,30 @@ function setPath(value: Record<string, unknown>, path: string[], next: unknown):
   return copy;
 }
 
+export interface MergeOptions {
+  /** apiKey for a new entry (undefined: none). */
+  apiKey?: unknown;
+  /** agents.defaults.model to set (a model reference), or undefined to leave it alone. */
+  defaultModel?: string;
+}
+
 export interface MergeResult {
   changed: boolean;
   text: string;
   provider: OpenClawProvider;
-  /** Comments and formatting outside the provider entry survived. */
+  /** Comments and formatting outside what changed survived. */
   preserved: boolean;
   /** How many comments the original had (lost when not preserved). */
   comments: number;
 }
 
-/** Merges the provider into the config text (empty = no file yet). Pure: parse is passed in (json5). */
-export function mergeOpenClawConfig(text: string, view: ModelsView, parse: (text: string) => unknown): MergeResult {
+/** Where the default model goes: `agents.defaults.model` when it is a string, else its `primary`. */
+function defaultModelPath(config: unknown): string[] {
+  return typeof getPath(config, ['agents', 'defaults', 'model']) === 'string' ? ['agents', 'defaults', 'model'] : ['agents', 'defaults', 'model', 'primary'];
+}
+
+/** Merges the provider (and the default model) into the config text (empty = no file yet). Pure: parse is passed in (json5). */
+export function mergeOpenClawConfig(text: string, view: ModelsView, parse: (text: string) => unknown, options: MergeOptions = {}): MergeResult {
   const blank = text.trim() === '';
   let config: unknown = {};
   if (!blank) {
@@ -136,29 +181,44 @@ export function mergeOpenClawConfig(text: string, view: ModelsView, parse: (text
     }
   }
   if (!isRecord(config)) throw new UsageError('the OpenClaw config is not a JSON object');
-  for (let depth = 1; depth < PROVIDER_PATH.length; depth++) {
-    const at = getPath(config, PROVIDER_PATH.slice(0, depth));
-    if (at !== undefined && !isRecord(at)) {
-      throw new UsageError(`${PROVIDER_PATH.slice(0, depth).join('.')} in the OpenClaw config is not an object`, { hint: 'fix the file by hand first' });
+  const edits: [string[], unknown][] = [];
+  const provider = buildProvider(getPath(config, PROVIDER_PATH), view, options.apiKey);
+  edits.push([PROVIDER_PATH, provider]);
+  if (options.defaultModel !== undefined) edits.push([defaultModelPath(config), options.defaultModel]);
+  for (const [path] of edits) {
+    for (let depth = 1; depth < path.length; depth++) {
+      const at = getPath(config, path.slice(0, depth));
+      if (at !== undefined && !isRecord(at)) {
+        throw new UsageError(`${path.slice(0, depth).join('.')} in the OpenClaw config is not an object`, { hint: 'fix the file by hand first' });
+      }
     }
   }
-  const previous = getPath(config, PROVIDER_PATH);
-  const provider = buildProvider(previous, view);
-  if (isDeepStrictEqual(previous, provider)) return { changed: false, text, provider, preserved: true, comments: 0 };
+  const expected = edits.reduce((c, [path, value]) => setPath(c, path, value), config);
+  if (isDeepStrictEqual(config, expected)) return { changed: false, text, provider, preserved: true, comments: 0 };
 
-  const expected = setPath(config, PROVIDER_PATH, provider);
-  const { comments } = blank ? { comments: 0 } : scanJson5(text);
-  if (!blank) {
-    const edit = setJson5Path(text, PROVIDER_PATH, provider);
-    if (edit.inPlace) {
-      let reparsed: unknown;
-      try {
-        reparsed = parse(edit.text);
-      } catch {
-        reparsed = undefined;
+  const info = blank ? undefined : scanJson5(text);
+  const comments = info?.comments ?? 0;
+  if (info) {
+    const style = styleOf(text, info);
+    let edited = text;
+    let current: unknown = config;
+    let inPlace = true;
+    for (const [path, value] of edits) {
+      const r = setJson5Path(edited, path, value, current, style);
+      if (!r.inPlace) {
+        inPlace = false;
+        break;
       }
-      if (isDeepStrictEqual(reparsed, expected)) return { changed: true, text: withNewline(edit.text), provider, preserved: true, comments };
+      edited = r.text;
+      try {
+        current = parse(edited);
+      } catch {
+        inPlace = false;
+        break;
+      }
     }
+    // The edit is kept only when the file now says exactly what it should.
+    if (inPlace && isDeepStrictEqual(current, expected)) return { changed: true, text: withNewline(edited), provider, preserved: true, comments };
   }
   return { changed: true, text: JSON.stringify(expected, null, 2) + '\n', provider, preserved: comments === 0, comments };
 }
@@ -170,17 +230,34 @@ export function backupName(file: string, now = new Date()): string {
   return `${file}.bak-${stamp}`;
 }
 
+/** A copy beside the file; only the newest backups of ours are kept. */
 async function backup(file: string): Promise<string> {
   const base = backupName(file);
+  let target = base;
   for (let n = 0; ; n++) {
-    const target = n === 0 ? base : `${base}-${n}`;
+    target = n === 0 ? base : `${base}-${n}`;
     try {
       await copyFile(file, target, constants.COPYFILE_EXCL);
-      return target;
+      break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw error;
     }
   }
+  await pruneBackups(file).catch(() => {});
+  return target;
+}
+
+/** Deletes all but the newest BACKUPS_KEPT `<file>.bak-<UTC stamp>[-n]` files (only names we make). */
+export async function pruneBackups(file: string, keep = BACKUPS_KEPT): Promise<string[]> {
+  const dir = dirname(file);
+  const ours = new RegExp(`^${basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.bak-(\\d{8}T\\d{6}Z)(?:-(\\d+))?$`);
+  const backups = (await readdir(dir))
+    .map((name) => ({ name, m: ours.exec(name) }))
+    .filter((b) => b.m)
+    .sort((a, b) => a.m![1]!.localeCompare(b.m![1]!) || Number(a.m![2] ?? 0) - Number(b.m![2] ?? 0));
+  const old = backups.slice(0, Math.max(0, backups.length - keep)).map((b) => join(dir, b.name));
+  for (const path of old) await unlink(path);
+  return old;
 }
 
 /** temp + rename beside the file, keeping its permission bits (the file may hold other providers' keys). */
@@ -200,61 +277,183 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+function surroundings(): Surroundings {
+  return { env: process.env, exists: existsSync, osHome: homedir, cwd: process.cwd() };
+}
+
+interface Target {
+  runtime: Runtime;
+  path: string;
+  /** How it was chosen, for messages. */
+  how: string;
+  /** The file the runtime reads (differs from path only with --config). */
+  reads: string;
+}
+
+function target(options: Record<string, unknown>, s: Surroundings): Target {
+  const runtime = chooseRuntime(options.runtime as string | undefined, s.env);
+  const profile = options.profile as string | undefined;
+  const reads = runtimeConfig(runtime, s, profile);
+  if (options.config) return { runtime, path: resolve(s.cwd, options.config as string), how: '--config', reads: reads.path };
+  return { runtime, path: reads.path, how: reads.how, reads: reads.path };
+}
+
+/** Which model `--default-model` names: a model id the entry offers, with or without the `higress/` prefix. */
+function pickDefaultModel(value: string, runtime: Runtime, ids: string[]): string {
+  const wanted = value.trim();
+  const id = ids.includes(wanted) ? wanted : ids.find((m) => modelRef(runtime, m) === wanted || `${PROVIDER_KEY}/${m}` === wanted);
+  if (!id) {
+    throw new UsageError(`--default-model ${JSON.stringify(value)} is not a model the gateway offers OpenClaw`, {
+      hint: `use one of: ${ids.join(', ')}`,
+    });
+  }
+  return modelRef(runtime, id);
+}
+
 export async function runOpenClaw(options: Record<string, unknown>, out: Output): Promise<void> {
-  const location = locateConfig(options.config as string | undefined);
+  const s = surroundings();
+  if (options.check) return runCheck(options, s, out);
+  const where = target(options, s);
+  const name = RUNTIME_NAME[where.runtime];
   const deployment = await resolveDeployment(options);
   const settings = readSettingsIn(deployment.dataFolder);
   if (!settings) out.warn(`no settings file in ${deployment.dataFolder}: using the default HTTP port ${DEFAULT_SETTINGS.httpPort}`);
-  const s = settings ?? DEFAULT_SETTINGS;
-  const view = modelsView(await loadFiles(deployment), gatewayBaseUrl(s.bindAddress, s.httpPort));
+  const st = settings ?? DEFAULT_SETTINGS;
+  const view = modelsView(await loadFiles(deployment), gatewayBaseUrl(st.bindAddress, st.httpPort));
   if (view.providers.length === 0) {
-    throw new OperationalError(`no providers configured in ${deployment.dataFolder}: the gateway has no models to offer OpenClaw`, {
+    throw new OperationalError(`no providers configured in ${deployment.dataFolder}: the gateway has no models to offer ${name}`, {
       code: 'providers.none',
       hint: `add one first: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`,
     });
   }
+  const keyRequired = await gatewayRequiresKey(deployment.dataFolder);
 
-  const text = await readFile(location.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  const text = await readFile(where.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
-    throw new OperationalError(`could not read ${location.path}: ${error.message}`, { cause: error });
+    throw new OperationalError(`could not read ${where.path}: ${error.message}`, { cause: error });
   });
-  const existed = existsSync(location.path);
+  const existed = existsSync(where.path);
   const { default: JSON5 } = await import('json5');
-  const merge = mergeOpenClawConfig(text, view, (t) => JSON5.parse(t));
+  const parse = (t: string) => JSON5.parse(t);
+  const offered = buildProvider(text.trim() ? getPath(safeParse(text, parse), PROVIDER_PATH) : undefined, view, undefined).models.map((m) => m.id);
+  const defaultModel = options.defaultModel === undefined ? undefined : pickDefaultModel(String(options.defaultModel), where.runtime, offered);
+  const merge = mergeOpenClawConfig(text, view, parse, { apiKey: keyRequired ? accessKeyReference(where.runtime) : undefined, defaultModel });
+
+  if (merge.changed && !existed) {
+    const hidden = wouldShadow(where.path, s, options.profile ? { runtime: where.runtime, name: String(options.profile) } : undefined);
+    if (hidden) {
+      throw new UsageError(`creating ${where.path} would hide ${hidden.path}, the config ${RUNTIME_NAME[hidden.runtime]} reads now`, {
+        hint: `add the gateway to that file instead: get-ai-gateway openclaw --config ${hidden.path}`,
+      });
+    }
+  }
   const dryRun = Boolean(options.dryRun);
   const action = !merge.changed ? 'unchanged' : dryRun ? 'dry-run' : existed ? 'updated' : 'created';
 
   let backupPath: string | null = null;
   if (merge.changed && !dryRun) {
-    if (existed) backupPath = await backup(location.path);
-    await writeAtomically(location.path, merge.text);
+    if (existed) backupPath = await backup(where.path);
+    await writeAtomically(where.path, merge.text);
   }
   const commentsLost = merge.changed && !merge.preserved;
+  const models = merge.provider.models.map((m) => m.id);
+  const apiKey = merge.provider.apiKey === undefined ? null : isOurKeyValue(merge.provider.apiKey) ? `env ${ACCESS_KEY_ENV}` : 'yours (kept)';
   if (out.json) {
     return out.result({
-      config: location.path,
-      runtime: location.runtime,
+      config: where.path,
+      runtime: where.runtime,
+      resolvedBy: where.how,
+      runtimeReads: where.reads,
       action,
       backup: backupPath,
       commentsLost,
-      patch: { [PROVIDER_PATH.join('.')]: merge.provider },
+      accessKeyRequired: keyRequired,
+      defaultModel: defaultModel ?? null,
+      models: models.map((id) => modelRef(where.runtime, id)),
+      patch: { [PROVIDER_PATH.join('.')]: merge.provider, ...(defaultModel ? { 'agents.defaults.model': defaultModel } : {}) },
     });
   }
-  const models = merge.provider.models.map((m) => m.id);
+  const reads = where.reads === where.path ? `${name} reads it: ${where.how}` : `note: ${name} reads ${where.reads}, not this file, unless told otherwise`;
   if (!merge.changed) {
-    out.say(`${location.path} already points OpenClaw at the gateway (${merge.provider.baseUrl}, ${models.length} models); nothing changed.`);
-    return;
-  }
-  if (dryRun) {
-    out.say(`Would ${existed ? 'update' : 'create'} ${location.path} (${location.runtime === 'custom' ? '--config' : location.runtime}) with:`);
+    out.say(`${where.path} already points ${name} at the gateway (${merge.provider.baseUrl}, ${models.length} models); nothing changed.`);
+    out.say(`(${reads})`);
+  } else if (dryRun) {
+    out.say(`Would ${existed ? 'update' : 'create'} ${where.path} (${reads}) with:`);
     out.say(`${PROVIDER_PATH.join('.')} = ${JSON.stringify(merge.provider, null, 2)}`);
+    if (defaultModel) out.say(`agents.defaults.model = ${JSON.stringify(defaultModel)}`);
     if (commentsLost) out.say(`(its ${merge.comments} comment${merge.comments === 1 ? '' : 's'} would be lost: the file could not be edited in place)`);
     out.say('Dry run: nothing written.');
     return;
+  } else {
+    out.say(`${existed ? 'Updated' : 'Created'} ${where.path} (${reads}): provider ${PROVIDER_KEY} → ${merge.provider.baseUrl} with ${models.length} model${models.length === 1 ? '' : 's'} (${models.join(', ')}).`);
+    if (backupPath) out.say(`Backup: ${backupPath}`);
+    if (commentsLost) out.warn(`the file's ${merge.comments} comment${merge.comments === 1 ? ' was' : 's were'} lost (it could not be edited in place); the backup has them.`);
+    else if (existed) out.say('Everything else in the file (comments and formatting included) is unchanged.');
   }
-  out.say(`${existed ? 'Updated' : 'Created'} ${location.path}: provider ${PROVIDER_KEY} → ${merge.provider.baseUrl} with ${models.length} model${models.length === 1 ? '' : 's'} (${models.join(', ')}).`);
-  if (backupPath) out.say(`Backup: ${backupPath}`);
-  if (commentsLost) out.warn(`the file's ${merge.comments} comment${merge.comments === 1 ? ' was' : 's were'} lost (it could not be edited in place); the backup has them.`);
-  else if (existed) out.say('Everything else in the file (comments and formatting included) is unchanged.');
-  out.say(`Use it in OpenClaw: openclaw models set ${PROVIDER_KEY}/${models[0]}`);
+  if (keyRequired && apiKey === `env ${ACCESS_KEY_ENV}`) out.say(`The gateway requires an access key: ${name} reads it from ${ACCESS_KEY_ENV} (export it where ${name} runs).`);
+  if (defaultModel) out.say(`${name}'s default model: ${defaultModel}.`);
+  else {
+    const refs = models.map((id) => modelRef(where.runtime, id));
+    out.say(`${name} names them ${refs.length > 3 ? `${refs.slice(0, 2).join(', ')}, …, ${refs.at(-1)}` : refs.join(', ')}; make one the default (comments kept): get-ai-gateway openclaw --default-model ${models[0]}`);
+  }
 }
+
+function safeParse(text: string, parse: (t: string) => unknown): unknown {
+  try {
+    return parse(text);
+  } catch {
+    return undefined; // reported by the merge
+  }
+}
+
+/**
+ * `--check`: the runtime's own validation of the file. OpenClaw: `openclaw config validate --json`
+ * (valid, warnings). clawdbot has no validate command; `clawdbot config get <path> --json` validates the
+ * whole file first and exits 1 listing the problems (dist/cli/config-cli.js `loadValidConfig`).
+ */
+async function runCheck(options: Record<string, unknown>, s: Surroundings, out: Output): Promise<void> {
+  const where = target(options, s);
+  const name = RUNTIME_NAME[where.runtime];
+  const command = findCommand(where.runtime, s.env);
+  if (!command) {
+    throw new OperationalError(`${name} is not installed here (no ${where.runtime} on PATH): nothing to check ${where.path} with`, {
+      hint: where.runtime === 'openclaw' ? 'install it: npm install -g openclaw' : 'run the check where clawdbot is installed',
+    });
+  }
+  const env: Record<string, string | undefined> = { ...s.env };
+  if (where.how === '--config') env[where.runtime === 'openclaw' ? 'OPENCLAW_CONFIG_PATH' : 'CLAWDBOT_CONFIG_PATH'] = where.path;
+  const profileArgs = options.profile ? ['--profile', String(options.profile)] : [];
+  const args = where.runtime === 'openclaw' ? [...profileArgs, 'config', 'validate', '--json'] : [...profileArgs, 'config', 'get', PROVIDER_PATH.join('.'), '--json'];
+  const { execa } = await import('execa');
+  const run = await execa(command, args, { env, extendEnv: false, reject: false, timeout: 180_000, stdin: 'ignore' });
+  const stdout = String(run.stdout);
+  const stderr = String(run.stderr);
+  let valid = run.exitCode === 0;
+  let problems: string[] = [];
+  if (where.runtime === 'openclaw') {
+    const report = safeJson(stdout.slice(stdout.indexOf('{')));
+    if (isRecord(report)) {
+      valid = report.valid === true;
+      const list = (key: string) => (Array.isArray(report[key]) ? (report[key] as unknown[]).map((w) => (typeof w === 'string' ? w : JSON.stringify(w))) : []);
+      problems = [...list('errors'), ...list('issues'), ...list('warnings')];
+      if (isRecord(report.error) && typeof report.error.message === 'string') problems.unshift(report.error.message);
+    } else problems = lines(stderr || stdout);
+  } else if (!valid) problems = lines(stderr || stdout);
+  const ok = valid && problems.length === 0 && run.exitCode === 0;
+  const shown = `${basename(command)} ${args.join(' ')}`;
+  if (out.json) out.result({ config: where.path, runtime: where.runtime, command: shown, ok, valid, problems, exitCode: run.exitCode });
+  else {
+    out.say(`${name} checked ${where.path} (${shown}): ${ok ? 'valid, no warnings' : valid ? 'valid, with warnings' : 'NOT valid'}`);
+    for (const p of problems) out.say(`  - ${p}`);
+  }
+  if (!ok) process.exitCode = 1;
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 20);
