@@ -15,6 +15,8 @@ export default defineConfig({
         test: {
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
+          // The built binary with no engine: a gateway running on this machine must not change what these tests see.
+          env: { DOCKER_HOST: 'unix:///nonexistent/get-ai-gateway-cli-tests.sock' },
           testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },

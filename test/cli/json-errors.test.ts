@@ -39,7 +39,7 @@ describe('--json errors: one JSON object on stdout with a stable code, for every
 
   test.each([
     ['start', ['start', '--json', '--http-port', 'x'], 'usage.invalid', 2],
-    ['start without a provider (fresh folder)', ['start', '--json', '--non-interactive', '--dry-run', '--timeout', '0'], null, 0],
+    ['start without a provider (fresh folder)', ['start', '--json', '--non-interactive', '--dry-run', '--timeout', '1'], null, 0],
     ['stop', ['stop', '--json'], 'engine.unreachable', 1],
     ['delete', ['delete', '--json'], 'engine.unreachable', 1],
     ['config list (missing value)', ['config', 'list', '--json', '--data-folder'], 'usage.missing-flag-value', 2],
@@ -129,9 +129,9 @@ describe('provider aliases from the catalog', () => {
 
   test('every missing field of a provider is named in one message', async () => {
     const data = join(tempDir(), 'data');
-    const res = await run(['config', 'add', '--provider', 'vertex', '--data-folder', data]);
+    const res = await run(['config', 'add', '--provider', 'bedrock', '--data-folder', data]);
     expect(res.exitCode).toBe(2);
-    expect(res.stderr).toContain('Google Vertex AI needs --vertex-project-id, --vertex-region and --key (or --vertex-auth-key-file + --vertex-auth-service-name)');
+    expect(res.stderr).toContain('AWS Bedrock needs --bedrock-region and --key (or --bedrock-access-key + --bedrock-secret-key)');
     expect(existsSync(data)).toBe(false);
   });
 
@@ -168,7 +168,7 @@ describe('default.cfg: remembered choices, comments and unknown lines kept', () 
     expect(fresh.stdout).toContain('OpenAI (openai)');
     expect(fresh.stdout).toContain('Auto-routing:    off');
     expect(fresh.stdout).not.toContain('unchanged');
-    expect(fresh.stdout).toContain('Hangzhou mirror (default: timezone Europe/Berlin has no nearer mirror)');
+    expect(fresh.stdout).toContain('timezone Europe/Berlin maps to no mirror: the fastest to answer is used');
     mkdirSync(join(cwd, 'higress'));
     writeFileSync(join(cwd, 'higress', 'default.cfg'), 'IMAGE_REPO=registry.example/higress/all-in-one\n');
     const saved = await runCli(['start', '--dry-run', '--non-interactive', '--openai-key', 'sk-o'], { cwd, env: NO_ENGINE });

@@ -70,7 +70,7 @@ describe('image overrides', () => {
   });
   test('the reason says whether the timezone chose the mirror or the default applied', () => {
     expect(chooseImage({ timezone: tz, env: {} }).reason).toBe('North America mirror, nearest to timezone America/Chicago (from TZ)');
-    expect(chooseImage({ timezone: { timezone: 'Europe/Berlin', source: 'TZ' }, env: {} }).reason).toBe('Hangzhou mirror (default: timezone Europe/Berlin has no nearer mirror)');
+    expect(chooseImage({ timezone: { timezone: 'Europe/Berlin', source: 'TZ' }, env: {} }).reason).toBe('timezone Europe/Berlin maps to no mirror: the fastest to answer is used');
   });
 });
 
