@@ -133,7 +133,12 @@ describe('config add / list / remove without a running container (upstream defec
     expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'deepl')).toMatchObject({ apiTokens: keys, targetLang: 'no' });
     expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'openai').apiTokens).toEqual(['y']);
     const ingress = decodeResource(readFileSync(join(data, 'ingresses/ai-route-openai.internal.yaml'), 'utf8'), 'ingresses');
-    expect(ingress.metadata.annotations['higress.io/regex-match-header-x-higress-llm-model']).toBe('on|0777|1_000|null|.inf');
+    expect(ingress.metadata.annotations['get-ai-gateway.io/models']).toBe('on,0777,1_000,null,.inf');
+    // One exact route per name, each value a string on the gateway.
+    const exact = listFiles(data)
+      .filter((f) => f.startsWith('ingresses/model-1-openai-'))
+      .map((f) => decodeResource(readFileSync(join(data, f), 'utf8'), 'ingresses').metadata.annotations['higress.io/exact-match-header-x-higress-llm-model']);
+    expect(exact.sort()).toEqual(['on', '0777', '1_000', 'null', '.inf'].sort());
     const { providers } = JSON.parse((await cli(['config', 'list', '--json'])).stdout);
     expect(providers.find((p: any) => p.id === 'openai').models).toBe('on,0777,1_000,null,.inf');
     expect(providers.find((p: any) => p.id === 'deepl').keys).toEqual(keys.map((k) => `${k.slice(0, 2)}***`));

@@ -23,6 +23,12 @@ async function render(args: string[]) {
     registry: (name: string) => registries.find((r) => r.name === name),
     registryNames: () => registries.map((r) => r.name),
     annotations: (id: string) => doc(FILES.ingress(id)).metadata.annotations,
+    /** [kind, value] of each model-pattern route of a provider (src/core/model-routes.ts). */
+    patternMatches: (id: string) =>
+      files
+        .filter((f) => f.path.startsWith(`ingresses/model-1-${id}-`) || new RegExp(`^ingresses/model-2-\\d+-${id}-`).test(f.path))
+        .flatMap((f) => Object.entries(doc(f.path).metadata.annotations).filter(([k]) => k.includes('-match-header-')))
+        .map(([k, v]) => [k.replace(/^higress\.io\/|-match-header-x-higress-llm-model$/g, ''), v]),
   };
 }
 
@@ -94,7 +100,7 @@ describe('deepl (deepl.go:161-168): the plan follows the key, the host and the m
     const out = await render(['--deepl-key', key, '--deepl-target-lang', 'DE']);
     expectWorking(out, 'deepl');
     expect(out.registry('llm-deepl.internal')).toMatchObject({ type: 'dns', domain: host, port: 443, protocol: 'https' });
-    expect(out.annotations('deepl')['higress.io/prefix-match-header-x-higress-llm-model']).toBe(model);
+    expect(out.patternMatches('deepl')).toEqual([['exact', model]]);
   });
 });
 
@@ -106,7 +112,7 @@ describe('minimax (minimax.go:41-45,92,112)', () => {
   });
   test('without --minimax-api-type nothing is added (ChatCompletion v2)', async () => {
     const out = await render(['--minimax-key', 'mm']);
-    expect(out.entry('minimax')).toEqual({ id: 'minimax', type: 'minimax', apiTokens: ['mm'] });
+    expect(out.entry('minimax')).toEqual({ id: 'minimax', type: 'minimax', apiTokens: ['mm'], modelMapping: { '~^(?:minimax)/(.*)$': '$1' } });
   });
 });
 
@@ -144,14 +150,17 @@ describe('self-hosted OpenAI-style servers', () => {
   test('vllm: type vllm with vllmCustomUrl; the key is optional (vllm.go:25-30)', async () => {
     const out = await render(['--vllm-url', 'http://192.168.1.20:8000/v1']);
     expectWorking(out, 'vllm');
-    expect(out.entry('vllm')).toEqual({ id: 'vllm', type: 'vllm', apiTokens: [], vllmCustomUrl: 'http://192.168.1.20:8000/v1' });
+    expect(out.entry('vllm')).toEqual({ id: 'vllm', type: 'vllm', apiTokens: [], vllmCustomUrl: 'http://192.168.1.20:8000/v1', modelMapping: { '~^(?:vllm)/(.*)$': '$1' } });
     expect(out.registry('llm-vllm.internal')).toMatchObject({ type: 'static', protocol: 'http', domain: '192.168.1.20:8000' });
   });
 
   test('openai-compatible: type openai with openaiCustomUrl and its own key (openai.go:82-111)', async () => {
     const out = await render(['--openai-compatible-url', 'http://host.docker.internal:1234/v1', '--openai-compatible-key', 'lm-studio']);
     expectWorking(out, 'openai-compatible');
-    expect(out.entry('openai-compatible')).toEqual({ id: 'openai-compatible', type: 'openai', apiTokens: ['lm-studio'], openaiCustomUrl: 'http://host.docker.internal:1234/v1' });
+    expect(out.entry('openai-compatible')).toEqual({
+      id: 'openai-compatible', type: 'openai', apiTokens: ['lm-studio'], openaiCustomUrl: 'http://host.docker.internal:1234/v1',
+      modelMapping: { '~^(?:openai-compatible|compatible)/(.*)$': '$1' },
+    });
     expect(out.registry('llm-openai-compatible.internal')).toMatchObject({ type: 'dns', protocol: 'http', domain: 'host.docker.internal', port: 1234 });
   });
 

@@ -25,6 +25,7 @@ describe('our reader resolves plain scalars like go-yaml v2', () => {
 async function written(config: { id: string; tokens: string[]; models: string; extras: Record<string, string | number | boolean> }) {
   const files = await GatewayFiles.empty();
   await files.upsertProvider(config);
+  await files.syncRoutes();
   return files.changes();
 }
 
@@ -38,9 +39,14 @@ describe('YAML 1.1 specials round-trip through the writer, the gateway and our r
     expect(entry.cloudflareAccountId).toBe('on');
     const ingress = decode(byPath.get(FILES.ingress('cloudflare'))!);
     for (const value of Object.values(ingress.metadata.annotations)) expect(typeof value).toBe('string');
-    expect(ingress.metadata.annotations['higress.io/regex-match-header-x-higress-llm-model'].split('|')).toEqual(MODEL_SPECIALS);
+    expect(ingress.metadata.annotations['get-ai-gateway.io/models']).toBe(MODEL_SPECIALS.join(','));
+    // Each exact name has its own route (src/core/model-routes.ts), its value a string on the gateway.
+    const exact = changes
+      .filter((c) => /^ingresses\/model-1-cloudflare-/.test(c.path))
+      .map((c) => decode(c).metadata.annotations['higress.io/exact-match-header-x-higress-llm-model']);
+    expect(exact.sort()).toEqual([...MODEL_SPECIALS].sort());
     const route = decode(byPath.get(FILES.aiRoute('cloudflare'))!);
-    expect(JSON.parse(route.data.data).modelPredicates.map((p: { matchValue: string }) => p.matchValue)).toEqual(MODEL_SPECIALS);
+    expect(JSON.parse(route.data.data).modelPredicates).toEqual([{ matchType: 'PRE', matchValue: 'cloudflare/' }]);
     // every file we wrote decodes on the gateway
     for (const change of changes) expect(() => decode(change), change.path).not.toThrow();
 
@@ -52,10 +58,10 @@ describe('YAML 1.1 specials round-trip through the writer, the gateway and our r
   test.each(SPECIALS)('one model %j is one exact-looking annotation value, a string', async (model) => {
     if (model === '~') return;
     const changes = await written({ id: 'openai', tokens: ['k'], models: model, extras: {} });
-    const ingress = decode(changes.find((c) => c.path === FILES.ingress('openai'))!);
-    const values = Object.entries(ingress.metadata.annotations).filter(([k]) => k.includes('match-header'));
-    expect(values).toHaveLength(1);
-    expect(typeof values[0]![1]).toBe('string');
+    const routes = changes.filter((c) => /^ingresses\/model-1-openai-/.test(c.path));
+    expect(routes).toHaveLength(1);
+    const values = Object.entries(decode(routes[0]!).metadata.annotations).filter(([k]) => k.includes('match-header'));
+    expect(values).toEqual([['higress.io/exact-match-header-x-higress-llm-model', model]]);
   });
 
   test('our reader reads a hand-written plain `on` as the gateway does (true), and an edit keeps other fields as they were', async () => {
