@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { GatewayFiles, FILES } from '../../src/core/gateway-files.js';
-import { resolvePlainScalar, staysStringUnquoted } from '../../src/core/yaml11.js';
+import { resolvePlainScalar } from '../../src/core/yaml11.js';
 import { decodeResource } from '../double/yaml11.mjs';
 import { GO_YAML_V2 } from '../helpers/yaml11-table.js';
 
@@ -18,7 +18,7 @@ const decode = (change: { path: string; content: string | null }) => decodeResou
 describe('our reader resolves plain scalars like go-yaml v2', () => {
   test.each(GO_YAML_V2)('%j', (text, expected) => {
     expect(resolvePlainScalar(text).value).toEqual(expected);
-    expect(staysStringUnquoted(text)).toBe(expected === text);
+    expect(resolvePlainScalar(text).kind === 'str').toBe(expected === text);
   });
 });
 
