@@ -132,8 +132,13 @@ describe('config add / list / remove without a running container (upstream defec
     const proxy = decodeResource(readFileSync(join(data, 'wasmplugins/ai-proxy.internal.yaml'), 'utf8'), 'wasmplugins');
     expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'deepl')).toMatchObject({ apiTokens: keys, targetLang: 'no' });
     expect(proxy.spec.defaultConfig.providers.find((p: any) => p.id === 'openai').apiTokens).toEqual(['y']);
-    const ingress = decodeResource(readFileSync(join(data, 'ingresses/ai-route-openai.internal.yaml'), 'utf8'), 'ingresses');
-    expect(ingress.metadata.annotations['higress.io/regex-match-header-x-higress-llm-model']).toBe('on|0777|1_000|null|.inf');
+    const matches = listFiles(data)
+      .filter((f) => f.startsWith('ingresses/'))
+      .map((f) => decodeResource(readFileSync(join(data, f), 'utf8'), 'ingresses').metadata.annotations)
+      .filter((a) => String(a['higress.io/destination']).startsWith('llm-openai.internal.'))
+      .flatMap((a) => Object.entries(a).filter(([k]) => k.includes('-match-header-')).map(([, v]) => v))
+      .filter((v) => v !== 'openai/');
+    expect(matches.sort()).toEqual(['on', '0777', '1_000', 'null', '.inf'].sort());
     const { providers } = JSON.parse((await cli(['config', 'list', '--json'])).stdout);
     expect(providers.find((p: any) => p.id === 'openai').models).toBe('on,0777,1_000,null,.inf');
     expect(providers.find((p: any) => p.id === 'deepl').keys).toEqual(keys.map((k) => `${k.slice(0, 2)}***`));

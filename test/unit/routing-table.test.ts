@@ -24,6 +24,8 @@ function flagsFor(id: string): string[] {
     ollama: ['--ollama-host', '192.168.1.50'],
     cloudflare: ['--cloudflare-account-id', 'acct'],
     deepl: ['--deepl-target-lang', 'EN'],
+    vllm: ['--vllm-url', 'http://192.168.1.60:8000/v1'],
+    'openai-compatible': ['--openai-compatible-url', 'http://192.168.1.61:1234/v1'],
   };
   if (id === 'hunyuan') return HUNYUAN;
   const key = id === 'spark' ? 'k:s' : `key-${id}-0001`;
