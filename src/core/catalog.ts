@@ -107,7 +107,7 @@ const FROM_CONTAINER =
   'use the address at which the gateway container reaches it: host.docker.internal (Docker Desktop), the docker bridge gateway such as 172.17.0.1 (Linux), or the machine\'s IPv4 address';
 
 /** A host the gateway container can connect to: an IPv4 address (static registry) or a name the controller accepts. */
-export function reachableHost(host: string): string | undefined {
+function reachableHost(host: string): string | undefined {
   if (/^(localhost|localhost\.localdomain)$/i.test(host) || /^127\./.test(host) || host === '0.0.0.0' || host === '::1') {
     return `"${host}" is the gateway container itself, not your machine: ${FROM_CONTAINER}`;
   }
@@ -118,7 +118,7 @@ export function reachableHost(host: string): string | undefined {
 }
 
 /** A full http(s) URL whose host the gateway can reach (self-hosted servers often speak plain http). */
-export function serverUrl(value: string): string | undefined {
+function serverUrl(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);

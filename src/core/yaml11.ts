@@ -9,7 +9,7 @@
 import { FAILSAFE_SCHEMA, Type, type Schema } from 'js-yaml';
 import type { ScalarTag } from 'yaml';
 
-export type ScalarKind = 'str' | 'null' | 'bool' | 'int' | 'float' | 'timestamp';
+type ScalarKind = 'str' | 'null' | 'bool' | 'int' | 'float' | 'timestamp';
 
 interface Resolved {
   kind: ScalarKind;
@@ -109,11 +109,6 @@ export function resolvePlainScalar(text: string): Resolved {
   return lastResolved;
 }
 
-/** Whether a string can be written without quotes and still be read back as that string (YAML 1.1). */
-export function staysStringUnquoted(text: string): boolean {
-  return resolvePlainScalar(text).kind === 'str';
-}
-
 const KINDS: readonly Exclude<ScalarKind, 'str'>[] = ['null', 'bool', 'int', 'float', 'timestamp'];
 
 const typedTag = (kind: ScalarKind) =>
@@ -158,7 +153,7 @@ const goFloat = (value: number): string =>
  * Tags for the `yaml` package (with `schema: 'failsafe'`): plain scalars resolve as go-yaml v2 resolves them,
  * and a string whose plain form would resolve to anything else is written quoted.
  */
-export const YAML11_TAGS: ScalarTag[] = [
+const YAML11_TAGS: ScalarTag[] = [
   {
     tag: 'tag:yaml.org,2002:null',
     default: true,

@@ -18,17 +18,18 @@ async function render(args: string[]) {
   };
   const registries: any[] = doc(FILES.mcpBridge).spec.registries;
   const providers: any[] = doc(FILES.aiProxy).spec.defaultConfig.providers;
+  const ingresses = files.filter((f) => f.path.startsWith('ingresses/')).map((f) => doc(f.path));
   return {
+    /** The header values of the provider's model routes (its `<id>/` entry route aside). */
+    modelMatches: (id: string) =>
+      ingresses
+        .filter((i) => String(i.metadata.annotations['higress.io/destination']).startsWith(`llm-${id}.internal.`))
+        .flatMap((i) => Object.entries(i.metadata.annotations).filter(([k]) => k.includes('-match-header-')).map(([, v]) => v))
+        .filter((v) => v !== `${id}/`),
     entry: (id: string) => providers.find((p) => p.id === id),
     registry: (name: string) => registries.find((r) => r.name === name),
     registryNames: () => registries.map((r) => r.name),
     annotations: (id: string) => doc(FILES.ingress(id)).metadata.annotations,
-    /** [kind, value] of each model-pattern route of a provider (src/core/model-routes.ts). */
-    patternMatches: (id: string) =>
-      files
-        .filter((f) => f.path.startsWith(`ingresses/model-1-${id}-`) || new RegExp(`^ingresses/model-2-\\d+-${id}-`).test(f.path))
-        .flatMap((f) => Object.entries(doc(f.path).metadata.annotations).filter(([k]) => k.includes('-match-header-')))
-        .map(([k, v]) => [k.replace(/^higress\.io\/|-match-header-x-higress-llm-model$/g, ''), v]),
   };
 }
 
@@ -100,7 +101,7 @@ describe('deepl (deepl.go:161-168): the plan follows the key, the host and the m
     const out = await render(['--deepl-key', key, '--deepl-target-lang', 'DE']);
     expectWorking(out, 'deepl');
     expect(out.registry('llm-deepl.internal')).toMatchObject({ type: 'dns', domain: host, port: 443, protocol: 'https' });
-    expect(out.patternMatches('deepl')).toEqual([['exact', model]]);
+    expect(out.modelMatches('deepl')).toEqual([model]);
   });
 });
 
@@ -112,7 +113,9 @@ describe('minimax (minimax.go:41-45,92,112)', () => {
   });
   test('without --minimax-api-type nothing is added (ChatCompletion v2)', async () => {
     const out = await render(['--minimax-key', 'mm']);
-    expect(out.entry('minimax')).toEqual({ id: 'minimax', type: 'minimax', apiTokens: ['mm'], modelMapping: { '~^(?:minimax)/(.*)$': '$1' } });
+    expect(out.entry('minimax')).toMatchObject({ id: 'minimax', type: 'minimax', apiTokens: ['mm'] });
+    expect(out.entry('minimax')).not.toHaveProperty('minimaxApiType');
+    expect(out.entry('minimax')).not.toHaveProperty('minimaxGroupId');
   });
 });
 
@@ -150,17 +153,14 @@ describe('self-hosted OpenAI-style servers', () => {
   test('vllm: type vllm with vllmCustomUrl; the key is optional (vllm.go:25-30)', async () => {
     const out = await render(['--vllm-url', 'http://192.168.1.20:8000/v1']);
     expectWorking(out, 'vllm');
-    expect(out.entry('vllm')).toEqual({ id: 'vllm', type: 'vllm', apiTokens: [], vllmCustomUrl: 'http://192.168.1.20:8000/v1', modelMapping: { '~^(?:vllm)/(.*)$': '$1' } });
+    expect(out.entry('vllm')).toMatchObject({ id: 'vllm', type: 'vllm', apiTokens: [], vllmCustomUrl: 'http://192.168.1.20:8000/v1' });
     expect(out.registry('llm-vllm.internal')).toMatchObject({ type: 'static', protocol: 'http', domain: '192.168.1.20:8000' });
   });
 
   test('openai-compatible: type openai with openaiCustomUrl and its own key (openai.go:82-111)', async () => {
     const out = await render(['--openai-compatible-url', 'http://host.docker.internal:1234/v1', '--openai-compatible-key', 'lm-studio']);
     expectWorking(out, 'openai-compatible');
-    expect(out.entry('openai-compatible')).toEqual({
-      id: 'openai-compatible', type: 'openai', apiTokens: ['lm-studio'], openaiCustomUrl: 'http://host.docker.internal:1234/v1',
-      modelMapping: { '~^(?:openai-compatible|compatible)/(.*)$': '$1' },
-    });
+    expect(out.entry('openai-compatible')).toMatchObject({ id: 'openai-compatible', type: 'openai', apiTokens: ['lm-studio'], openaiCustomUrl: 'http://host.docker.internal:1234/v1' });
     expect(out.registry('llm-openai-compatible.internal')).toMatchObject({ type: 'dns', protocol: 'http', domain: 'host.docker.internal', port: 1234 });
   });
 
