@@ -239,7 +239,7 @@ describe('exposure: --bind-address', () => {
     if (code === 0) {
       const planned = JSON.parse(res.stdout);
       expect(planned.bindAddress).toBe(bind);
-      expect(planned.accessKeys).toBe(/^(127\.|::1$)/.test(bind) ? 'unchanged' : extra.includes('--allow-open') ? 'not required (--allow-open)' : 'required');
+      expect(planned.accessKeys).toBe(/^(127\.|::1$)/.test(bind) ? 'unchanged' : (extra as readonly string[]).includes('--allow-open') ? 'not required (--allow-open)' : 'required');
     }
   });
 });
