@@ -223,11 +223,12 @@ describe('exposure: --bind-address', () => {
     ['127.0.0.256', [], 2, /not an IPv4 or IPv6 address/],
     ['cafe', [], 2, /not an IPv4 or IPv6 address/],
     ['::::', [], 2, /not an IPv4 or IPv6 address/],
-    ['0.0.0.0', [], 2, /publishes the gateway beyond this machine/],
-    ['::', [], 2, /publishes the gateway beyond this machine/],
-    ['192.168.1.5', [], 2, /publishes the gateway beyond this machine/],
-    ['192.168.1.5', ['--allow-open'], 0, /warning: ports are published on 192\.168\.1\.5: anyone who can reach 192\.168\.1\.5 can send requests through the gateway \(spending your provider keys\) and open the console/],
-    ['0.0.0.0', ['--allow-open'], 0, /anyone who can reach this machine/],
+    // Beyond loopback, `start` turns access keys on (issue 14) and says what becomes reachable.
+    ['0.0.0.0', [], 0, /^warning: ports are published on 0\.0\.0\.0: anyone who can reach this machine reaches the gateway and the console; access keys are on/],
+    ['::', [], 0, /^warning: ports are published on ::: anyone who can reach this machine reaches the gateway and the console; access keys are on/],
+    ['192.168.1.5', [], 0, /^warning: ports are published on 192\.168\.1\.5: anyone who can reach 192\.168\.1\.5 reaches the gateway and the console; access keys are on/],
+    ['192.168.1.5', ['--allow-open'], 0, /^warning: ports are published on 192\.168\.1\.5 with --allow-open: unless access keys are on, anyone who can reach 192\.168\.1\.5 can send requests through the gateway \(spending your provider keys\) and open the console/],
+    ['0.0.0.0', ['--allow-open'], 0, /with --allow-open: unless access keys are on, anyone who can reach this machine/],
     ['::1', [], 0, /^$/],
     ['127.0.0.1', [], 0, /^$/],
   ] as const)('%s %j → exit %i', async (bind, extra, code, message) => {
