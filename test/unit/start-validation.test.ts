@@ -7,9 +7,9 @@ describe('exposureDecision (one place decides whether the ports may leave loopba
     expect(exposureDecision(parseBindAddress(address), {})).toEqual({});
   });
 
-  test.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'fe80::1', '0::1:1', '128.0.0.1'])('%s is warned about: access keys on without --allow-open, open with it', (address) => {
+  test.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'fe80::1', '0::1:1', '128.0.0.1'])('%s is beyond loopback: a warning naming what becomes reachable', (address) => {
     expect(exposureDecision(parseBindAddress(address), {}).warning).toMatch(/reaches the gateway and the console; access keys are on/);
-    expect(exposureDecision(address, { allowOpen: true }).warning).toMatch(/--allow-open: unless access keys are on.*spending your provider keys\) and open the console/);
+    expect(exposureDecision(address, { allowOpen: true }).warning).toMatch(/with --allow-open: unless access keys are on, .* \(spending your provider keys\) and open the console/);
   });
 
   test.each(['127.0.0.256', 'cafe', '::::', 'localhost', '[::1]', '1.2.3', '', ' 127.0.0.1'])('%j is not an address', (address) => {
