@@ -8,7 +8,7 @@ import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
 import { accessStateOf, isLoopback } from '../access.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
-import { DEFAULT_SETTINGS, readSettingsIn, SETTINGS_FILE } from '../settings.js';
+import { SETTINGS_FILE } from '../settings.js';
 import { DEFAULT_TMP_TTL_MS } from '../store/paths.js';
 import type { Finding } from './findings.js';
 
@@ -24,8 +24,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export async function checkDataFolder(folder: string, now = Date.now(), containerName?: string): Promise<Finding[]> {
-  const target = { dataFolder: folder, containerName: containerName ?? readSettingsIn(folder)?.containerName ?? DEFAULT_SETTINGS.containerName };
-  const run: CommandFor = (command, more) => commandHint(command, target, more);
+  const run: CommandFor = (command, more) => commandHint(command, { dataFolder: folder, containerName }, more);
   const findings: Finding[] = [];
   const top = await stat(folder).catch(() => undefined);
   if (!top?.isDirectory()) {
