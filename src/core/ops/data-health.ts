@@ -8,7 +8,7 @@ import { YAML11_PARSE_OPTIONS } from '../yaml11.js';
 import { accessStateOf, isLoopback } from '../access.js';
 import { FILES } from '../gateway-files.js';
 import { isPlaceholder } from '../provider-config.js';
-import { SETTINGS_FILE } from '../settings.js';
+import { DEFAULT_SETTINGS, readSettingsIn, SETTINGS_FILE } from '../settings.js';
 import { DEFAULT_TMP_TTL_MS } from '../store/paths.js';
 import type { Finding } from './findings.js';
 
