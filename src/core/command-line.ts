@@ -3,7 +3,7 @@
  * flags needed to reach this deployment from the current directory (see `deploymentFlags`).
  */
 import { basename, isAbsolute, relative, sep } from 'node:path';
-import { deploymentFlags, shellQuote, type Deployment } from './deployment.js';
+import { deploymentFlags, shellQuote, type DeploymentRef } from './deployment.js';
 
 /** `npx get-ai-gateway`, `get-ai-gateway` (a bin on PATH) or `node bin/get-ai-gateway.js`, whichever ran this process. */
 export function invocation(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv, cwd = process.cwd()): string {
@@ -19,7 +19,7 @@ export function invocation(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 }
 
 /** `<invocation> <command> [deployment flags] [more]`: the one way a message names a command. */
-export function commandHint(command: string, deployment?: Pick<Deployment, 'dataFolder' | 'containerName'>, more = ''): string {
+export function commandHint(command: string, deployment?: DeploymentRef, more = ''): string {
   const parts = [invocation(), command, ...(deployment ? deploymentFlags(deployment) : [])];
   if (more) parts.push(more);
   return parts.join(' ');

@@ -96,17 +96,20 @@ export async function resolveDeployment(options: DeploymentOptions, deps: Resolv
   return { dataFolder: here, containerName: DEFAULT_SETTINGS.containerName, source: 'default', nameSource: 'default' };
 }
 
+/** A deployment as hints name it; without a container name, the one its folder's default.cfg gives. */
+export type DeploymentRef = Pick<Deployment, 'dataFolder'> & { containerName?: string };
+
 /**
  * The flags a later command needs to reach this deployment from the current directory. Decision: hints do not
  * lean on the label lookup (it stops finding "the one" container as soon as a second deployment exists), so
  * `--data-folder` is given unless the folder is `./higress` here, and `--container-name` unless the name is the
  * one that folder's `default.cfg` names (or the default when it has none).
  */
-export function deploymentFlags(deployment: Pick<Deployment, 'dataFolder' | 'containerName'>, cwd = process.cwd()): string[] {
+export function deploymentFlags(deployment: DeploymentRef, cwd = process.cwd()): string[] {
   const flags: string[] = [];
   if (resolve(deployment.dataFolder) !== resolveDataFolder(DEFAULT_DATA_FOLDER, cwd)) flags.push('--data-folder', shellQuote(deployment.dataFolder));
   const named = readSettingsIn(deployment.dataFolder)?.containerName ?? DEFAULT_SETTINGS.containerName;
-  if (deployment.containerName !== named) flags.push('--container-name', shellQuote(deployment.containerName));
+  if (deployment.containerName !== undefined && deployment.containerName !== named) flags.push('--container-name', shellQuote(deployment.containerName));
   return flags;
 }
 

@@ -183,7 +183,8 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     consolePort: ports.console,
     containerName,
     bindAddress,
-    imageRepo,
+    // A registry the user chose (flag, IMAGE_REPO, PLUGIN_REGISTRY, or remembered) is kept; a timezone pick is not, so it stays free to fall back.
+    imageRepo: choice.fallbackRepos.length === 0 ? choice.repo : undefined,
     imageTag,
     pluginRegistry: choice.pluginRegistry,
     autoRouting: autoRouting?.enabled ?? base.autoRouting,

@@ -105,3 +105,14 @@ describe('default.cfg rewrite', () => {
     expect(text).toContain('OPENAI_MODELS=gpt-*\n');
   });
 });
+
+describe('planStart remembers the registry the user chose', () => {
+  test('IMAGE_REPO and PLUGIN_REGISTRY from the environment go to default.cfg; a timezone pick does not', async () => {
+    const { planStart } = await import('../../src/core/start-plan.js');
+    const timezone = { timezone: 'Asia/Shanghai', source: 'TZ' as const };
+    const plan = (env: NodeJS.ProcessEnv) => planStart({ options: { openaiKey: ['sk-o'] }, env, timezone, cwd: tempDir() }).settings;
+    expect(plan({ IMAGE_REPO: 'reg.example/aio' })).toMatchObject({ imageRepo: 'reg.example/aio' });
+    expect(plan({ PLUGIN_REGISTRY: 'mirror.example' })).toMatchObject({ imageRepo: 'mirror.example/higress/all-in-one', pluginRegistry: 'mirror.example' });
+    expect(plan({}).imageRepo).toBeUndefined();
+  });
+});

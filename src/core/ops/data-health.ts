@@ -24,8 +24,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export async function checkDataFolder(folder: string, now = Date.now(), containerName?: string): Promise<Finding[]> {
-  const target = { dataFolder: folder, containerName: containerName ?? readSettingsIn(folder)?.containerName ?? DEFAULT_SETTINGS.containerName };
-  const run: CommandFor = (command, more) => commandHint(command, target, more);
+  const run: CommandFor = (command, more) => commandHint(command, { dataFolder: folder, containerName }, more);
   const findings: Finding[] = [];
   const top = await stat(folder).catch(() => undefined);
   if (!top?.isDirectory()) {
