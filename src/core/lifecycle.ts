@@ -11,7 +11,7 @@ import {
   ensureImage,
   findBusyPorts,
   imageExists,
-  registryHost as host,
+  registryHost,
   findContainer,
   isInteractive,
   LABEL_BIND,
@@ -235,11 +235,11 @@ export async function imageCandidates(docker: Dockerode, plan: StartPlan, out: O
   const { orderByLatency, MIRROR_PROBE_MS } = await import('./mirror.js');
   const { order, probes } = await orderByLatency(refs);
   const fastest = probes.find((p) => p.repo === order[0])!;
-  const others = probes.filter((p) => p !== fastest).map((p) => `${host(p.repo)} ${p.ms === undefined ? `no answer (${p.error})` : `${p.ms} ms`}`);
+  const others = probes.filter((p) => p !== fastest).map((p) => `${registryHost(p.repo)} ${p.ms === undefined ? `no answer (${p.error})` : `${p.ms} ms`}`);
   out.note(
     fastest.ms === undefined
       ? `Mirror:   none of the mirrors answered within ${(MIRROR_PROBE_MS / 1000).toFixed(1)} s; trying them in order`
-      : `Mirror:   ${host(fastest.repo)} answered first (${fastest.ms} ms; ${others.join(', ')})`,
+      : `Mirror:   ${registryHost(fastest.repo)} answered first (${fastest.ms} ms; ${others.join(', ')})`,
   );
   return order;
 }

@@ -99,12 +99,12 @@ async function pullImage(
   let stream: NodeJS.ReadableStream;
   // The engine may not even answer (a registry that accepts and never replies).
   let timer: NodeJS.Timeout | undefined;
+  const request = docker.pull(ref, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>;
   try {
-    stream = await Promise.race([
-      docker.pull(ref, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(stalled()), stallMs))),
-    ]);
+    stream = await Promise.race([request, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(stalled()), stallMs)))]);
   } catch (error) {
+    // An answer after we gave up must not keep the engine pulling.
+    if (error instanceof PullFailure) request.then((late) => (late as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(), () => {});
     throw error instanceof PullFailure ? error : new PullFailure(reasonOf(error));
   } finally {
     clearTimeout(timer);

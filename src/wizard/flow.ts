@@ -400,6 +400,10 @@ export async function runWizard(options: Record<string, unknown>, seed: WizardSe
       if (value !== undefined) result[optionKey(field.flag)] = value;
     }
   }
+  // A provider given as flags and then removed (or left out with Esc) is not configured from its flags.
+  for (const id of seed.fromFlags.keys()) {
+    if (!picked.has(id)) for (const flag of providerFlags(providerById(id))) delete result[optionKey(flag)];
+  }
   if (removed.size > 0) result.removeProviders = [...removed];
   if (ports) Object.assign(result, { httpPort: String(ports.http), httpsPort: String(ports.https), consolePort: String(ports.console) });
   delete result.autoRouting;

@@ -191,7 +191,8 @@ describe('a mirror that stops sending', () => {
     const goodRepo = `${bed.registry}/${path}/higress/all-in-one`;
     images.push(`${stalledRepo}:t`, `${goodRepo}:t`);
     const name = `gag-e2e-stall-${suffix}`;
-    const res = await runCli(await startArgs(name, join(tempDir(), 'data'), ['--image-tag', 't']), {
+    const data = join(tempDir(), 'data');
+    const res = await runCli(await startArgs(name, data, ['--image-tag', 't']), {
       env: env({ GET_AI_GATEWAY_MIRRORS: `127.0.0.1:${port}/${path},${bed.registry}/${path}`, GET_AI_GATEWAY_PULL_STALL_SECONDS: '2' }),
     });
     expect(res.exitCode, res.stderr).toBe(0);
@@ -199,5 +200,8 @@ describe('a mirror that stops sending', () => {
     expect(res.stderr).toContain(`pull from ${stalledRepo}:t failed: no bytes for 2 s (stalled); trying ${goodRepo}:t`);
     expect(res.stderr).toContain(`Pulled ${goodRepo}:t`);
     expect((await docker.getContainer(name).inspect()).Config.Image).toBe(`${goodRepo}:t`);
+    // The welcome points at the file the gateway writes, not at a folder that stays empty.
+    expect(res.stdout).toContain(`Access log        ${join(data, 'logs', 'access.log')}`);
+    expect(res.stdout).not.toMatch(/^ {2}Logs /m);
   });
 });

@@ -204,6 +204,29 @@ describe('setup wizard flows', () => {
     expect(await outcome).toBeInstanceOf(InterruptedError);
   });
 
+  it('a provider given as flags can be removed in the list: its flags are dropped from the options', async () => {
+    const t = new FakeTerminal();
+    const fromFlags = new Map<string, ProviderInput>([['deepseek', { tokens: ['sk-flag-1234567890'], extras: {} }]]);
+    const result = runWizard({ deepseekKey: ['sk-flag-1234567890'] }, seed({ fromFlags }), t.io({ isPortFree: allFree }));
+    await pick(t, 'deeps', 'DeepSeek [configured]');
+    await t.waitFor(/[❯>] Change its settings/);
+    t.type(KEY.down);
+    await t.waitFor(/[❯>] Remove it from this setup/);
+    t.answer();
+    await pick(t, 'moon', 'Moonshot');
+    await t.waitFor('Moonshot (Kimi) API key');
+    t.answer('sk-moon-1234567890');
+    await t.waitFor('Moonshot (Kimi) model patterns');
+    t.answer();
+    await done(t, 'Done: continue with 1 provider');
+    await defaultPorts(t);
+    await noRoutingAndConfirm(t);
+    const options = await result;
+    expect(options.deepseekKey).toBeUndefined();
+    expect(options.removeProviders).toBeUndefined();
+    expect(planOf(options).providers.map((p) => p.id)).toEqual(['moonshot']);
+  });
+
   it('refuses OpenAI together with Azure OpenAI, says why and asks again', async () => {
     const t = new FakeTerminal();
     const result = runWizard({}, seed(), t.io({ isPortFree: allFree }));
