@@ -81,7 +81,9 @@ export function desiredModels(view: ModelsView): OpenClawModel[] {
     for (const id of p.models) {
       if (seen.has(id)) continue;
       seen.add(id);
-      models.push({ id, name: `${id} (${p.name} via Higress)`, ...USUAL_MODEL_FACTS[id] });
+      // A name offered with the provider's `<id>/` prefix is still that model.
+      const bare = id.startsWith(`${p.id}/`) ? id.slice(p.id.length + 1) : id;
+      models.push({ id, name: `${id} (${p.name} via Higress)`, ...(USUAL_MODEL_FACTS[id] ?? USUAL_MODEL_FACTS[bare]) });
     }
   }
   if (view.autoRouting.enabled && !seen.has(view.autoRouting.model)) {

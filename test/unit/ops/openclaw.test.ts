@@ -72,12 +72,16 @@ describe('the higress provider', () => {
   });
 
   test('model entries carry what the catalog knows; unknown models and higress/auto get nothing', () => {
-    const models = desiredModels(view({ providers: [...view().providers, { id: 'ollama', name: 'Ollama', patterns: 'llama*', routes: [], prefixes: ['ollama/'], fallback: false, models: ['llama3.2'] }] }));
+    const ollama = { id: 'ollama', name: 'Ollama', patterns: 'llama*', routes: [], prefixes: ['ollama/'], fallback: false, models: ['llama3.2'] };
+    // A model another provider's route takes is offered with its provider prefix: the facts still apply.
+    const shadowed = { id: 'azure', name: 'Azure OpenAI', patterns: 'gpt-*', routes: [], prefixes: ['azure/'], fallback: false, models: ['azure/gpt-4o'] };
+    const models = desiredModels(view({ providers: [...view().providers, ollama, shadowed] }));
     const byId = Object.fromEntries(models.map((m) => [m.id, m]));
     expect(byId['gpt-4o']).toEqual({ id: 'gpt-4o', name: 'gpt-4o (OpenAI via Higress)', input: ['text', 'image'], reasoning: false, contextWindow: 128000, maxTokens: 16384 });
     expect(byId['o3-mini']).toMatchObject({ input: ['text'], reasoning: true });
     expect(byId['deepseek-chat']).toMatchObject({ input: ['text'], reasoning: false, contextWindow: 128000 });
     expect(Object.keys(byId['llama3.2']!)).toEqual(['id', 'name']);
+    expect(byId['azure/gpt-4o']).toMatchObject({ input: ['text', 'image'], contextWindow: 128000 });
     expect(Object.keys(byId['higress/auto']!)).toEqual(['id', 'name']);
   });
 
