@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { dockerExec, dockerFor, fetchWithTimeout, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
@@ -226,6 +227,23 @@ describe('start beyond loopback', () => {
     expect(readFileSync(join(data, 'default.cfg'), 'utf8')).not.toContain(key);
   });
 
+
+  test('a first start that fails after turning keys on prints no key and says how to get one', async () => {
+    const name = `gag-failed-${Math.random().toString(36).slice(2, 8)}`;
+    const data = join(tempDir(), 'data');
+    const [h, s2, c] = await freePorts(3);
+    const res = await cli([
+      'start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', `${bed.imageRepo}-missing`, '--image-tag', bed.imageTag,
+      '--http-port', String(h), '--https-port', String(s2), '--console-port', String(c), '--ollama-host', hostIp, '--ollama-port', String(upstream.port),
+      '--bind-address', '0.0.0.0',
+    ]);
+    containers.push(name);
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('access rotate --name default');
+    const key = parse(readFileSync(join(data, 'wasmplugins/key-auth.internal.yaml'), 'utf8')).spec.defaultConfig.consumers[1].credential as string;
+    expect(key).toMatch(/^gag_/);
+    expect(res.stdout + res.stderr).not.toContain(key);
+  });
 
   test('--bind-address 0.0.0.0 --allow-open leaves it open; without --allow-open access keys go on, the key shown once in the welcome', async () => {
     const name = `gag-open-${Math.random().toString(36).slice(2, 8)}`;
