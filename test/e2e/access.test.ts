@@ -228,16 +228,24 @@ describe('start beyond loopback', () => {
   });
 
 
-  test('a first start that fails after turning keys on prints no key and says how to get one', async () => {
+  test('a first start that fails after turning keys on in a kept folder prints no key and says how to get one', async () => {
     const name = `gag-failed-${Math.random().toString(36).slice(2, 8)}`;
     const data = join(tempDir(), 'data');
+    // A folder prepared before the first start (kept when the start fails), and an image that exits at once.
+    const prepared = await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', hostIp, '--ollama-port', String(upstream.port), '--data-folder', data]);
+    expect(prepared.exitCode, prepared.stderr).toBe(0);
+    const docker = dockerFor(bed);
+    const base = await docker.createContainer({ Image: `${bed.imageRepo}:${bed.imageTag}`, Cmd: ['/bin/true'] });
+    const tag = `exits-${Date.now()}`;
+    await base.commit({ repo: 'gag-e2e/exits', tag, changes: ['CMD ["/bin/sh","-c","echo gateway exits on purpose; exit 3"]'] });
+    await base.remove({ force: true });
     const [h, s2, c] = await freePorts(3);
-    const res = await cli([
-      'start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', `${bed.imageRepo}-missing`, '--image-tag', bed.imageTag,
-      '--http-port', String(h), '--https-port', String(s2), '--console-port', String(c), '--ollama-host', hostIp, '--ollama-port', String(upstream.port),
-      '--bind-address', '0.0.0.0',
-    ]);
     containers.push(name);
+    const res = await cli([
+      'start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', 'gag-e2e/exits', '--image-tag', tag,
+      '--http-port', String(h), '--https-port', String(s2), '--console-port', String(c), '--bind-address', '0.0.0.0', '--timeout', '20',
+    ]);
+    await docker.getImage(`gag-e2e/exits:${tag}`).remove({ force: true }).catch(() => {});
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toContain('access rotate --name default');
     const key = parse(readFileSync(join(data, 'wasmplugins/key-auth.internal.yaml'), 'utf8')).spec.defaultConfig.consumers[1].credential as string;
