@@ -223,10 +223,11 @@ describe('exposure: --bind-address', () => {
     ['127.0.0.256', [], 2, /not an IPv4 or IPv6 address/],
     ['cafe', [], 2, /not an IPv4 or IPv6 address/],
     ['::::', [], 2, /not an IPv4 or IPv6 address/],
-    ['0.0.0.0', [], 2, /publishes the gateway beyond this machine/],
-    ['::', [], 2, /publishes the gateway beyond this machine/],
-    ['192.168.1.5', [], 2, /publishes the gateway beyond this machine/],
-    ['192.168.1.5', ['--allow-open'], 0, /warning: ports are published on 192\.168\.1\.5: anyone who can reach 192\.168\.1\.5 can send requests through the gateway \(spending your provider keys\) and open the console/],
+    // Beyond loopback without --allow-open, start turns access keys on (core/access.ts accessForExposure).
+    ['0.0.0.0', [], 0, /warning: ports are published on 0\.0\.0\.0: anyone who can reach this machine reaches the gateway and the console; access keys are on, so requests need one/],
+    ['::', [], 0, /access keys are on, so requests need one/],
+    ['192.168.1.5', [], 0, /anyone who can reach 192\.168\.1\.5 reaches the gateway and the console; access keys are on/],
+    ['192.168.1.5', ['--allow-open'], 0, /warning: ports are published on 192\.168\.1\.5 with --allow-open: unless access keys are on, anyone who can reach 192\.168\.1\.5 can send requests through the gateway \(spending your provider keys\) and open the console/],
     ['0.0.0.0', ['--allow-open'], 0, /anyone who can reach this machine/],
     ['::1', [], 0, /^$/],
     ['127.0.0.1', [], 0, /^$/],
@@ -235,7 +236,7 @@ describe('exposure: --bind-address', () => {
     expect(res.exitCode, res.stderr).toBe(code);
     expect(res.stderr.trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
     expect(res.stderr.trim()).toMatch(message);
-    if (code === 0) expect(JSON.parse(res.stdout).bindAddress).toBe(bind);
+    if (code === 0) expect(JSON.parse(res.stdout)).toMatchObject({ bindAddress: bind, accessKeys: bind.startsWith('127.') || bind === '::1' ? 'unchanged' : extra.length ? 'not required (--allow-open)' : 'required' });
   });
 });
 

@@ -7,8 +7,8 @@ describe('exposureDecision (one place decides whether the ports may leave loopba
     expect(exposureDecision(parseBindAddress(address), {})).toEqual({});
   });
 
-  test.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'fe80::1', '0::1:1', '128.0.0.1'])('%s is refused without --allow-open, warned with it', (address) => {
-    expect(() => exposureDecision(parseBindAddress(address), {})).toThrow(/publishes the gateway beyond this machine.*provider keys.*console/);
+  test.each(['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'fe80::1', '0::1:1', '128.0.0.1'])('%s: warned that access keys go on, or with --allow-open that it is open', (address) => {
+    expect(exposureDecision(parseBindAddress(address), {}).warning).toMatch(/reaches the gateway and the console; access keys are on, so requests need one/);
     expect(exposureDecision(address, { allowOpen: true }).warning).toMatch(/spending your provider keys\) and open the console/);
   });
 
