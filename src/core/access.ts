@@ -20,6 +20,7 @@
  * plugin-server pattern (higress-standalone all-in-one/scripts/start-console.sh:34, version 1.0.0 in spec.yaml:18).
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Document } from 'yaml';
 import { UsageError } from './errors.js';
 import { FILES, type GatewayFiles } from './gateway-files.js';
@@ -76,8 +77,9 @@ export async function accessControlState(files: GatewayFiles): Promise<AccessSta
   return accessStateOf(await files.resource(FILES.keyAuth));
 }
 
+/** 127.0.0.0/8, ::1 in any spelling, or IPv4-mapped 127.0.0.1: only this machine reaches the ports. */
 export function isLoopback(address: string): boolean {
-  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/.test(address);
+  return isIP(address) === 4 ? address.startsWith('127.') : address === '::1' || /^(0*:)*:?0*1$/.test(address) || address === '::ffff:127.0.0.1';
 }
 
 export function generateKey(): string {

@@ -175,8 +175,9 @@ async function createFresh(
   const freshFolder = !existsSync(plan.dataFolder);
   const settingsBefore = freshFolder ? null : await readDataFile(plan.dataFolder, SETTINGS_FILE).catch(() => null);
   let id: string | undefined;
+  let newKey: AccessKey | undefined;
   try {
-    const { result: newKey } = await applyPlan(plan, plan.containerName);
+    ({ result: newKey } = await applyPlan(plan, plan.containerName));
     await mkdir(join(plan.dataFolder, 'logs'), { recursive: true, mode: 0o700 });
     ({ id } = await createAndStart(docker, {
       name: plan.containerName,
@@ -190,6 +191,8 @@ async function createFresh(
     await finish(docker, plan, id, 0, timeoutMs, out, { action, changes: [], newKey });
   } catch (error) {
     await undoFailedStart(docker, plan, id, settingsBefore, freshFolder);
+    // A kept folder keeps the first access key, which was only to be shown in the welcome: never print it on a failure.
+    if (newKey && !freshFolder) out.note(`Access keys are on but key "${newKey.name}" was not shown: get a new one with get-ai-gateway access rotate --name ${newKey.name}.`);
     throw error;
   }
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
+import { isLoopback } from './access.js';
 import { keyFlag, PROVIDERS } from './catalog.js';
 import { checkDataFolder, OUR_MARKER } from './data-folder-guard.js';
 import { checkContainerName } from './input-guard.js';
@@ -54,7 +55,6 @@ export function parseBindAddress(value: string): string {
   return value;
 }
 
-const isLoopback = (address: string) => (isIP(address) === 4 ? address.startsWith('127.') : address === '::1' || /^(0*:)*:?0*1$/.test(address) || address === '::ffff:127.0.0.1');
 
 /**
  * Whether the ports may be published on `bindAddress`. Loopback: yes. Anything else exposes the gateway

@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { dockerExec, dockerFor, fetchWithTimeout, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
@@ -114,7 +115,9 @@ describe('access keys on a live gateway (loopback)', () => {
 
   test('/v1/models needs a key too', async () => {
     expect((await fetchWithTimeout(`http://127.0.0.1:${http}/v1/models`)).status).toBe(401);
-    expect((await fetchWithTimeout(`http://127.0.0.1:${http}/v1/models`, { headers: { authorization: `Bearer ${alice}` } })).status).not.toBe(401);
+    const listed = await fetchWithTimeout(`http://127.0.0.1:${http}/v1/models`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(listed.status).toBe(200); // custom-response (UNSPECIFIED_PHASE) answers after key-auth (AUTHN)
+    expect(JSON.stringify(await listed.json())).toContain('ollama/');
   });
 
   test('a key from --key-env (CI), then remove: refused on the next request, no restart', async () => {
@@ -224,6 +227,31 @@ describe('start beyond loopback', () => {
     expect(readFileSync(join(data, 'default.cfg'), 'utf8')).not.toContain(key);
   });
 
+
+  test('a first start that fails after turning keys on in a kept folder prints no key and says how to get one', async () => {
+    const name = `gag-failed-${Math.random().toString(36).slice(2, 8)}`;
+    const data = join(tempDir(), 'data');
+    // A folder prepared before the first start (kept when the start fails), and an image that exits at once.
+    const prepared = await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', hostIp, '--ollama-port', String(upstream.port), '--data-folder', data]);
+    expect(prepared.exitCode, prepared.stderr).toBe(0);
+    const docker = dockerFor(bed);
+    const base = await docker.createContainer({ Image: `${bed.imageRepo}:${bed.imageTag}`, Cmd: ['/bin/true'] });
+    const tag = `exits-${Date.now()}`;
+    await base.commit({ repo: 'gag-e2e/exits', tag, changes: ['CMD ["/bin/sh","-c","echo gateway exits on purpose; exit 3"]'] });
+    await base.remove({ force: true });
+    const [h, s2, c] = await freePorts(3);
+    containers.push(name);
+    const res = await cli([
+      'start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', 'gag-e2e/exits', '--image-tag', tag,
+      '--http-port', String(h), '--https-port', String(s2), '--console-port', String(c), '--bind-address', '0.0.0.0', '--timeout', '20',
+    ]);
+    await docker.getImage(`gag-e2e/exits:${tag}`).remove({ force: true }).catch(() => {});
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('access rotate --name default');
+    const key = parse(readFileSync(join(data, 'wasmplugins/key-auth.internal.yaml'), 'utf8')).spec.defaultConfig.consumers[1].credential as string;
+    expect(key).toMatch(/^gag_/);
+    expect(res.stdout + res.stderr).not.toContain(key);
+  });
 
   test('--bind-address 0.0.0.0 --allow-open leaves it open; without --allow-open access keys go on, the key shown once in the welcome', async () => {
     const name = `gag-open-${Math.random().toString(36).slice(2, 8)}`;

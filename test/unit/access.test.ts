@@ -49,7 +49,8 @@ describe('writing key-auth', () => {
 
 describe('start beyond loopback', () => {
   test('loopback and --allow-open change nothing; 0.0.0.0 turns access on with a first key; already on keeps the keys', async () => {
-    expect(isLoopback('127.0.0.1') && isLoopback('::1') && !isLoopback('0.0.0.0') && !isLoopback('192.168.1.5')).toBe(true);
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopback(address), address).toBe(true);
+    for (const address of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '::ffff:10.0.0.1']) expect(isLoopback(address), address).toBe(false);
     const loop = await GatewayFiles.empty();
     const loopback = await accessForExposure(loop, '127.0.0.1', false);
     expect(loopback.created).toBeUndefined();
