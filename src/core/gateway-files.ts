@@ -4,7 +4,6 @@
  * Reads use a fast plain parse; a file becomes an editable `yaml` Document only when it is changed.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { OperationalError } from './errors.js';
@@ -26,6 +25,7 @@ import {
 } from './model-routes.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
+import { packageFile } from '../package-files.js';
 
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
@@ -60,8 +60,7 @@ export const AUTO_MODEL = 'higress/auto';
 const MATCH_ANNOTATION = (kind: string) => `higress.io/${kind}-match-header-${MODEL_HEADER}`;
 const DESTINATION = 'higress.io/destination';
 
-const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
-const template = (path: string) => readFileSync(TEMPLATE_DIR + path, 'utf8');
+const template = (path: string) => readFileSync(packageFile(`templates/${path}`), 'utf8');
 
 export interface FileChange {
   path: string;
