@@ -91,6 +91,8 @@ export async function editGateway<T>(
   let removable = false;
   const outcome = await withDataFolderLock(dataFolder, async () => {
     try {
+      // Where the gateway's log ends, asked while the files are read: it is on the hot-reload path.
+      const marking = live?.logMark();
       const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
       const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
       const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
@@ -105,7 +107,7 @@ export async function editGateway<T>(
       // The marker also keeps the image's template from overwriting our files when the container first starts.
       const marker = await readDataFile(dataFolder, MARKER_FILE);
       if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
-      const mark = changes.length > 0 ? await live?.logMark() : undefined;
+      const mark = changes.length > 0 ? await marking : undefined;
       phaseDone('log mark');
       await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
       phaseDone('commit');
