@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// The published entry: the bundle in dist/ (npm run build). Node 22.1+ caches the compiled bundle on disk.
+import module from 'node:module';
+
+module.enableCompileCache?.();
+await import('../dist/cli.js');

@@ -1,3 +1,4 @@
 import { readFileSync } from 'node:fs';
+import { packageFile } from './package-files.js';
 
-export const CLI_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const CLI_VERSION = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;

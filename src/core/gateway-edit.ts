@@ -14,6 +14,7 @@ import type { Deployment } from './deployment.js';
 import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } from './store/index.js';
 import { errorMessage } from './store/paths.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
+import { phaseDone } from './timings.js';
 
 export type WriteMode = 'auto' | 'host' | 'container';
 
@@ -81,27 +82,35 @@ export async function editGateway<T>(
   const created = await mkdir(dataFolder, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
     throw new OperationalError(`could not create the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
   });
+  phaseDone('start-up');
   // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
   const [found] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
   const live = found === 'no-engine' ? undefined : found;
+  phaseDone('engine lookup');
   const startedAt = Date.now();
   let removable = false;
   const outcome = await withDataFolderLock(dataFolder, async () => {
     try {
+      // Where the gateway's log ends, asked while the files are read: it is on the hot-reload path.
+      const marking = live?.logMark();
       const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
       const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
       const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
+      phaseDone('lock, read, parse');
       const before = JSON.stringify(settings);
       const alsoWrite: FileChange[] = [];
       const result = await mutate({ files, settings, alsoWrite });
       await files.syncRoutes();
       const changes: FileChange[] = [...files.changes(), ...alsoWrite];
+      phaseDone('change, serialise');
       if (settingsText === null || JSON.stringify(settings) !== before) changes.push({ path: SETTINGS_FILE, content: formatSettings(settings, settingsText ?? undefined) });
       // The marker also keeps the image's template from overwriting our files when the container first starts.
       const marker = await readDataFile(dataFolder, MARKER_FILE);
       if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
-      const mark = changes.length > 0 ? await live?.logMark() : undefined;
+      const mark = changes.length > 0 ? await marking : undefined;
+      phaseDone('log mark');
       await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
+      phaseDone('commit');
       return { result, changes, mark };
     } catch (error) {
       // Bad input changes nothing: not even a folder this call had to create for its lock.
@@ -117,6 +126,7 @@ export async function editGateway<T>(
   if (live && changedResources.length > 0) {
     const confirmed = await live.confirmReload(changedResources, outcome.mark, RELOAD_WAIT_MS);
     reload = { running: true, confirmed, ms: confirmed ? Date.now() - startedAt : undefined };
+    phaseDone('confirm');
   }
   return { result: outcome.result, changed: outcome.changes.map((c) => c.path), reload };
 }

@@ -4,7 +4,6 @@
  * Reads use a fast plain parse; a file becomes an editable `yaml` Document only when it is changed.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { OperationalError } from './errors.js';
@@ -26,6 +25,8 @@ import {
 } from './model-routes.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
+import { packageFile } from '../package-files.js';
+import { editRulesText, type RulesTextEdit } from './rules-text.js';
 
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
@@ -60,8 +61,7 @@ export const AUTO_MODEL = 'higress/auto';
 const MATCH_ANNOTATION = (kind: string) => `higress.io/${kind}-match-header-${MODEL_HEADER}`;
 const DESTINATION = 'higress.io/destination';
 
-const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
-const template = (path: string) => readFileSync(TEMPLATE_DIR + path, 'utf8');
+const template = (path: string) => readFileSync(packageFile(`templates/${path}`), 'utf8');
 
 export interface FileChange {
   path: string;
@@ -109,6 +109,10 @@ interface OwnedFile {
   plain: unknown;
   /** Created on first change. */
   doc: Document | null;
+  /** A change made as text instead (rules-text.ts): the new content, resourceVersion bumped. */
+  edited?: RulesTextEdit;
+  /** Written even when the document ends up equal to `original` (which then holds a text edit). */
+  rewrite?: boolean;
   dirty: boolean;
   deleted: boolean;
 }
@@ -202,7 +206,7 @@ export class GatewayFiles {
   private view(path: string): unknown {
     const file = this.files.get(path);
     if (!file || file.deleted) return undefined;
-    return file.doc ? file.doc.toJS() : file.plain;
+    return file.doc ? file.doc.toJS() : (file.edited?.plain ?? file.plain);
   }
 
   /** The file as an editable document, marked changed. */
@@ -210,6 +214,11 @@ export class GatewayFiles {
     const file = this.files.get(path);
     if (!file) throw new Error(`${path} is not loaded`);
     if (!this.yaml) throw new Error('GatewayFiles was loaded read-only');
+    if (file.edited) {
+      // A text edit came first: it is the new starting point, and the file is written even if nothing else changes.
+      [file.original, file.plain, file.edited, file.doc] = [file.edited.text, file.edited.plain, undefined, null];
+      file.rewrite = true;
+    }
     if (!file.doc || file.deleted) {
       const text = file.deleted ? null : (file.original ?? file.initial);
       file.doc = this.yaml.parseDocument(text ?? '{}', YAML11_PARSE_OPTIONS);
@@ -570,6 +579,14 @@ export class GatewayFiles {
   }
 
   setAutoRouting(next: AutoRouting): void {
+    const file = this.files.get(FILES.modelRouter);
+    if (file && !file.doc && !file.edited && !file.deleted && file.original !== null) {
+      file.edited = editRulesText(file.original, file.plain, next, (text) => parsePlain(text, FILES.modelRouter)) ?? undefined;
+      if (file.edited) {
+        file.dirty = true;
+        return;
+      }
+    }
     const doc = this.edit(FILES.modelRouter);
     const base = ['spec', 'defaultConfig', 'autoRouting'];
     doc.setIn([...base, 'enable'], next.enabled);
@@ -608,12 +625,16 @@ export class GatewayFiles {
         if (file.original !== null) out.push({ path, content: null });
         continue;
       }
+      if (file.edited) {
+        out.push({ path, content: file.edited.text });
+        continue;
+      }
       if (!file.doc) {
         if (file.original === null && file.initial !== null) out.push({ path, content: file.initial });
         continue;
       }
       if (file.original !== null) {
-        if (JSON.stringify(file.plain) === JSON.stringify(file.doc.toJS())) continue;
+        if (!file.rewrite && JSON.stringify(file.plain) === JSON.stringify(file.doc.toJS())) continue;
         const previous = Number(at(file.plain, ['metadata', 'resourceVersion']));
         file.doc.setIn(['metadata', 'resourceVersion'], String(Number.isFinite(previous) ? previous + 1 : 1));
       }

@@ -1,0 +1,113 @@
+/**
+ * `route add` / `route remove` on model-router without re-printing the whole document: with 1000 rules a YAML
+ * Document parse and print of the file costs several times the rest of the command. One rule is inserted or
+ * removed as text; everything else (comments, order, unknown fields) stays byte for byte; resourceVersion is
+ * bumped. The result is parsed and must equal the intended content exactly, else the caller takes the
+ * Document path (null).
+ */
+import { isDeepStrictEqual } from 'node:util';
+
+interface Rule {
+  pattern: string;
+  model: string;
+}
+
+export interface RulesTextEdit {
+  text: string;
+  plain: unknown;
+}
+
+type Change = { kind: 'insert'; index: number; rule: Rule } | { kind: 'remove'; index: number };
+
+const same = (raw: unknown, rule: Rule | undefined) =>
+  rule !== undefined && raw !== null && typeof raw === 'object' &&
+  String((raw as Rule).pattern ?? '') === rule.pattern && String((raw as Rule).model ?? '') === rule.model;
+
+/** The one insertion or removal that turns `current` into `next`, if that is all that differs. */
+function singleChange(current: unknown[], next: Rule[]): Change | undefined {
+  const longer = next.length === current.length + 1;
+  if (!longer && next.length !== current.length - 1) return undefined;
+  const shorter = Math.min(current.length, next.length);
+  let index = 0;
+  while (index < shorter && same(current[index], next[index])) index++;
+  for (let j = index; j < shorter; j++) if (!same(longer ? current[j] : current[j + 1], longer ? next[j + 1] : next[j])) return undefined;
+  return longer ? { kind: 'insert', index, rule: next[index]! } : { kind: 'remove', index };
+}
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+const isNote = (line: string) => line.trim() === '' || line.trimStart().startsWith('#');
+
+export function editRulesText(
+  text: string,
+  plain: unknown,
+  next: { enabled: boolean; defaultModel?: string; rules: Rule[] },
+  parse: (text: string) => unknown,
+): RulesTextEdit | null {
+  const spec = (plain as { spec?: { defaultConfig?: { autoRouting?: { enable?: unknown; defaultModel?: unknown; rules?: unknown } } } })?.spec;
+  const routing = spec?.defaultConfig?.autoRouting;
+  const current = routing?.rules;
+  if (!Array.isArray(current) || current.length === 0 || text.includes('\r')) return null;
+  if ((routing!.enable === true) !== next.enabled || (routing!.defaultModel ?? undefined) !== next.defaultModel) return null;
+  const change = singleChange(current, next.rules);
+  if (!change) return null;
+
+  const lines = text.split('\n');
+  const keys = lines.flatMap((line, i) => (/^\s*rules:\s*(#.*)?$/.test(line) ? [i] : []));
+  if (keys.length !== 1) return null;
+  const keyLine = keys[0]!;
+  // The block sequence's items: `- ` at one indent, until a line that is less indented or a sibling key.
+  const first = lines.findIndex((line, i) => i > keyLine && !isNote(line));
+  if (first < 0 || !lines[first]!.trimStart().startsWith('- ') || indentOf(lines[first]!) < indentOf(lines[keyLine]!)) return null;
+  const itemIndent = indentOf(lines[first]!);
+  const starts: number[] = [];
+  let end = lines.length;
+  for (let i = first; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isNote(line)) continue;
+    const indent = indentOf(line);
+    if (indent === itemIndent && line.trimStart().startsWith('- ')) starts.push(i);
+    else if (indent <= itemIndent) {
+      end = i;
+      break;
+    }
+  }
+  if (starts.length !== current.length) return null;
+  /** Where item k's own lines end: before the next item, less any notes that lead into what follows. */
+  const itemEnd = (k: number) => {
+    let stop = k + 1 < starts.length ? starts[k + 1]! : end;
+    while (stop > starts[k]! + 1 && isNote(lines[stop - 1]!)) stop--;
+    return stop;
+  };
+
+  const expectedRules = [...current];
+  const pad = ' '.repeat(itemIndent);
+  if (change.kind === 'insert') {
+    // Double-quoted (JSON) scalars mean the same string to every YAML reader.
+    const item = [`${pad}- pattern: ${JSON.stringify(change.rule.pattern)}`, `${pad}  model: ${JSON.stringify(change.rule.model)}`];
+    const at = change.index < starts.length ? starts[change.index]! : itemEnd(starts.length - 1);
+    lines.splice(at, 0, ...item);
+    expectedRules.splice(change.index, 0, { pattern: change.rule.pattern, model: change.rule.model });
+  } else {
+    lines.splice(starts[change.index]!, itemEnd(change.index) - starts[change.index]!);
+    expectedRules.splice(change.index, 1);
+  }
+
+  const metadata = (plain as { metadata?: { resourceVersion?: unknown } }).metadata;
+  const previous = Number(metadata?.resourceVersion);
+  const versions = lines.flatMap((line, i) => (/^\s+resourceVersion:/.test(line) ? [i] : []));
+  if (!Number.isFinite(previous) || versions.length !== 1) return null;
+  const version = String(previous + 1);
+  lines[versions[0]!] = `${' '.repeat(indentOf(lines[versions[0]!]!))}resourceVersion: "${version}"`;
+
+  const edited = lines.join('\n');
+  const expected = structuredClone(plain) as { metadata: { resourceVersion: string }; spec: { defaultConfig: { autoRouting: { rules: unknown[] } } } };
+  expected.metadata.resourceVersion = version;
+  expected.spec.defaultConfig.autoRouting.rules = expectedRules;
+  let parsed: unknown;
+  try {
+    parsed = parse(edited);
+  } catch {
+    return null;
+  }
+  return isDeepStrictEqual(parsed, expected) ? { text: edited, plain: parsed } : null;
+}

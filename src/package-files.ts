@@ -1,0 +1,7 @@
+/**
+ * Files shipped beside the code (package.json, templates/). This module sits one level below the package
+ * root both as source (src/) and in the bundle (dist/, all chunks flat), so one relative URL serves both.
+ */
+import { fileURLToPath } from 'node:url';
+
+export const packageFile = (rel: string): string => fileURLToPath(new URL(`../${rel}`, import.meta.url));
