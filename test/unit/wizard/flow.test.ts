@@ -192,10 +192,10 @@ describe('setup wizard flows', () => {
     t.type('http://x');
     await t.waitFor('http://x  <- Deployment URL must start with https://');
     t.type(KEY.clearLine);
-    t.type('https://x/c');
-    await t.waitFor('https://x/c  <- Deployment URL must carry an api-version');
+    t.type('https://x.ai/c');
+    await t.waitFor('https://x.ai/c  <- Deployment URL must carry an api-version');
     t.type('?api-version=1');
-    await t.waitFor(/https:\/\/x\/c\?api-version=1(?!\s*<-)/);
+    await t.waitFor(/https:\/\/x\.ai\/c\?api-version=1(?!\s*<-)/);
     t.answer();
     await t.waitFor('Azure OpenAI model patterns');
     t.type(',bad pattern[');
