@@ -563,6 +563,11 @@ metadata:
   resourceVersion: "${rv}"
 spec:
   ingressClassName: higress
+  rules:
+  - http:
+      paths:
+      - path: /
+        pathType: Prefix
 `;
 
   beforeAll(async () => {

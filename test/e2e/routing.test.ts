@@ -5,7 +5,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
@@ -21,19 +21,35 @@ const cli = (args: string[]) => runCli([...args, '--container-name', name], { en
 const startedAt = async () => (await dockerFor(bed).getContainer(name).inspect()).State.StartedAt;
 
 /**
- * Test equipment: the double cannot reach the vendors' https hosts, so each provider's registry is pointed at its
- * own mock upstream over http (the registry names and services stay as written, so routing is untouched).
+ * Test equipment: the double cannot reach the vendors' https hosts, so each provider's registry is made a static
+ * one on its own mock upstream over http (as we write it for a provider on an IPv4 address), with the service
+ * renamed to match in ai-proxy's match rule and in every Ingress that routes to it. Routing itself is untouched.
  */
 function pointRegistriesAtMocks(ids: string[]): void {
-  const path = join(data, 'mcpbridges/default.yaml');
-  const bridge = parse(readFileSync(path, 'utf8'));
-  for (const registry of bridge.spec.registries) {
-    const id = /^llm-(.+)\.internal$/.exec(registry.name)?.[1];
-    if (id && ids.includes(id)) Object.assign(registry, { domain: hostIp, port: upstreams[id]!.port, protocol: 'http' });
+  const edit = (rel: string, change: (doc: any) => void) => {
+    const path = join(data, rel);
+    const doc = parse(readFileSync(path, 'utf8'));
+    change(doc);
+    doc.metadata.resourceVersion = String(Number(doc.metadata.resourceVersion) + 1);
+    writeFileSync(`${path}.test.tmp`, stringify(doc));
+    renameSync(`${path}.test.tmp`, path);
+  };
+  const dns = (id: string) => `llm-${id}.internal.dns`;
+  const stat = (id: string) => `llm-${id}.internal.static`;
+  edit('mcpbridges/default.yaml', (bridge) => {
+    for (const registry of bridge.spec.registries) {
+      const id = /^llm-(.+)\.internal$/.exec(registry.name)?.[1];
+      if (id && ids.includes(id)) Object.assign(registry, { type: 'static', domain: `${hostIp}:${upstreams[id]!.port}`, port: 80, protocol: 'http' });
+    }
+  });
+  edit('wasmplugins/ai-proxy.internal.yaml', (proxy) => {
+    for (const rule of proxy.spec.matchRules) rule.service = rule.service.map((s: string) => ids.find((id) => s === dns(id)) ? stat(ids.find((id) => s === dns(id))!) : s);
+  });
+  for (const rel of listFiles(data).filter((f) => f.startsWith('ingresses/') && f.endsWith('.yaml'))) {
+    const destination = parse(readFileSync(join(data, rel), 'utf8')).metadata?.annotations?.['higress.io/destination'];
+    const id = ids.find((x) => destination === `${dns(x)}:443`);
+    if (id) edit(rel, (ingress) => (ingress.metadata.annotations['higress.io/destination'] = `${stat(id)}:80`));
   }
-  bridge.metadata.resourceVersion = String(Number(bridge.metadata.resourceVersion) + 1);
-  writeFileSync(`${path}.test.tmp`, stringify(bridge));
-  renameSync(`${path}.test.tmp`, path);
 }
 
 async function chat(model: string) {
