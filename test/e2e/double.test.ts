@@ -563,6 +563,16 @@ metadata:
   resourceVersion: "${rv}"
 spec:
   ingressClassName: higress
+  rules:
+  - http:
+      paths:
+      - backend:
+          resource:
+            apiGroup: networking.higress.io
+            kind: McpBridge
+            name: default
+        path: /
+        pathType: Prefix
 `;
 
   beforeAll(async () => {
