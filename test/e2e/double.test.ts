@@ -566,7 +566,12 @@ spec:
   rules:
   - http:
       paths:
-      - path: /
+      - backend:
+          resource:
+            apiGroup: networking.higress.io
+            kind: McpBridge
+            name: default
+        path: /
         pathType: Prefix
 `;
 
