@@ -7,7 +7,7 @@ export function registerOpenClaw(program: Command): void {
   deploymentOptions(program.command('openclaw').description(SUMMARIES.openclaw))
     .option('--config <path>', 'the config file to edit (default: the one the runtime reads, found as it finds it)')
     .option('--runtime <name>', 'openclaw or clawdbot (default: the one on PATH, OpenClaw first)')
-    .option('--profile <name>', "the runtime's --profile (its config lives in ~/.openclaw-<name>)")
+    .option('--profile <name>', "the runtime's --profile (its config is then in ~/.openclaw-<name>, or ~/.clawdbot-<name>)")
     .option('--default-model <model>', "also make this model the runtime's default (agents.defaults.model), in the same edit")
     .option('--check', "run the runtime's own validation of the file and report (writes nothing)")
     .option('--dry-run', 'print the change and write nothing')

@@ -154,6 +154,8 @@ export interface MergeOptions {
   apiKey?: unknown;
   /** agents.defaults.model to set (a model reference), or undefined to leave it alone. */
   defaultModel?: string;
+  /** The runtime's name, for messages. */
+  runtimeName?: string;
 }
 
 export interface MergeResult {
@@ -174,15 +176,16 @@ function defaultModelPath(config: unknown): string[] {
 /** Merges the provider (and the default model) into the config text (empty = no file yet). Pure: parse is passed in (json5). */
 export function mergeOpenClawConfig(text: string, view: ModelsView, parse: (text: string) => unknown, options: MergeOptions = {}): MergeResult {
   const blank = text.trim() === '';
+  const name = options.runtimeName ?? 'OpenClaw';
   let config: unknown = {};
   if (!blank) {
     try {
       config = parse(text);
     } catch (error) {
-      throw new UsageError(`the OpenClaw config is not valid JSON5: ${(error as Error).message}`, { hint: 'fix the file, or point --config at another one' });
+      throw new UsageError(`the ${name} config is not valid JSON5: ${(error as Error).message}`, { hint: 'fix the file, or point --config at another one' });
     }
   }
-  if (!isRecord(config)) throw new UsageError('the OpenClaw config is not a JSON object');
+  if (!isRecord(config)) throw new UsageError(`the ${name} config is not a JSON object`);
   const edits: [string[], unknown][] = [];
   const provider = buildProvider(getPath(config, PROVIDER_PATH), view, options.apiKey);
   edits.push([PROVIDER_PATH, provider]);
@@ -191,7 +194,7 @@ export function mergeOpenClawConfig(text: string, view: ModelsView, parse: (text
     for (let depth = 1; depth < path.length; depth++) {
       const at = getPath(config, path.slice(0, depth));
       if (at !== undefined && !isRecord(at)) {
-        throw new UsageError(`${path.slice(0, depth).join('.')} in the OpenClaw config is not an object`, { hint: 'fix the file by hand first' });
+        throw new UsageError(`${path.slice(0, depth).join('.')} in the ${name} config is not an object`, { hint: 'fix the file by hand first' });
       }
     }
   }
@@ -305,7 +308,7 @@ function pickDefaultModel(value: string, runtime: Runtime, ids: string[]): strin
   const wanted = value.trim();
   const id = ids.includes(wanted) ? wanted : ids.find((m) => modelRef(runtime, m) === wanted || `${PROVIDER_KEY}/${m}` === wanted);
   if (!id) {
-    throw new UsageError(`--default-model ${JSON.stringify(value)} is not a model the gateway offers OpenClaw`, {
+    throw new UsageError(`--default-model ${JSON.stringify(value)} is not a model the gateway offers ${RUNTIME_NAME[runtime]}`, {
       hint: `use one of: ${ids.join(', ')}`,
     });
   }
@@ -339,7 +342,7 @@ export async function runOpenClaw(options: Record<string, unknown>, out: Output)
   const parse = (t: string) => JSON5.parse(t);
   const offered = buildProvider(text.trim() ? getPath(safeParse(text, parse), PROVIDER_PATH) : undefined, view, undefined).models.map((m) => m.id);
   const defaultModel = options.defaultModel === undefined ? undefined : pickDefaultModel(String(options.defaultModel), where.runtime, offered);
-  const merge = mergeOpenClawConfig(text, view, parse, { apiKey: keyRequired ? accessKeyReference(where.runtime) : undefined, defaultModel });
+  const merge = mergeOpenClawConfig(text, view, parse, { apiKey: keyRequired ? accessKeyReference(where.runtime) : undefined, defaultModel, runtimeName: name });
 
   if (merge.changed && !existed) {
     const hidden = wouldShadow(where.path, s, options.profile ? { runtime: where.runtime, name: String(options.profile) } : undefined);
