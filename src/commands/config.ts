@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addExtraFieldFlags } from '../core/provider-flags.js';
+import { addExtraFieldFlags, addResilienceFlags } from '../core/provider-flags.js';
 import { createOutput } from '../ui/output.js';
 import { SUMMARIES } from './summaries.js';
 
@@ -36,6 +36,7 @@ export function registerConfig(program: Command): void {
     .option('--extra-config <key=value>', 'provider fields by their gateway name, e.g. zhipuDomain=api.z.ai (repeatable; as get-ai-gateway.sh skill documents write it)', collect)
     .option('--write-mode <mode>', WRITE_MODE);
   addExtraFieldFlags(add);
+  addResilienceFlags(add);
   add
     .addHelpText(
       'after',
@@ -44,6 +45,7 @@ Examples:
   $ get-ai-gateway config add --provider deepseek --key-env DEEPSEEK_API_KEY
   $ get-ai-gateway config add --provider groq --key-env GROQ_API_KEY --models "*" --fallback
   $ printf '%s\\n' "$KEY1" "$KEY2" | get-ai-gateway config add --provider openai --key-stdin
+  $ get-ai-gateway config add --provider openai --key-env OPENAI_KEYS --failover --retries 1 --model-map "gpt-4=gpt-4o"
   $ get-ai-gateway config add --provider azure --key-env AZURE_KEY --azure-service-url "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01"`,
     )
     .action(async (options: Record<string, unknown>) => {

@@ -5,6 +5,7 @@ import { modelsFlag, type Provider } from './catalog.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
+import { resilienceFromOptions, settingsText } from './resilience.js';
 import { checkAutoRouting, currentProblems } from './route-integrity.js';
 import {
   buildProviderConfig,
@@ -58,6 +59,7 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
   const input = providerInputFromOptions(provider, options, (flag) => (flag === modelsFlag(provider) ? 'models' : flag)) ?? { extras: {} };
   const codeToken = provider.keys?.variant && (variant || options[variantOption(provider)]);
   if (codeToken && !keys) throw new UsageError(`--${provider.keys!.variant!.flag.replace(/-key$/, '')} needs the token in --key, --key-stdin or --key-env`);
+  const resilience = resilienceFromOptions(provider, options);
   const deployment = await resolveDeployment(options);
 
   const { result, reload } = await editGateway(
@@ -72,9 +74,11 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
         { ...input, tokens: codeToken ? undefined : tokens, variantTokens: codeToken ? tokens : undefined },
         { previous, keyFlagName: 'key', modelsFlagName: 'models' },
       );
+      config.resilience = resilience;
       await files.upsertProvider(config);
       if (options.fallback) files.requestFallback(provider.id);
-      const models = files.configuredProviders().find((p) => p.id === provider.id)!.models;
+      const written = files.configuredProviders().find((p) => p.id === provider.id)!;
+      const models = written.models;
       settings.models = { ...settings.models, [provider.id]: models };
       const plan = files.routePlan();
       for (const s of plan.shadowed.filter((x) => x.provider === provider.id)) {
@@ -84,13 +88,14 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
             : `${s.pattern} is already served by ${s.by} (configured first); reach ${provider.id}'s as ${provider.id}/${s.pattern}`,
         );
       }
-      return { config: { ...config, models }, action: previous ? 'updated' : 'added', fallback: plan.fallback === provider.id };
+      return { config: { ...config, models }, settings: written.settings, action: previous ? 'updated' : 'added', fallback: plan.fallback === provider.id };
     },
     { writeMode },
   );
   const masked = result.config.tokens.map(maskSecret);
-  if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models, fallback: result.fallback }, reload });
+  if (out.json) return out.result({ action: result.action, provider: { id: provider.id, name: provider.name, keys: masked, models: result.config.models, fallback: result.fallback, ...result.settings }, reload });
   out.say(`${result.action === 'added' ? 'Added' : 'Updated'} ${provider.name} (${provider.id}): keys ${masked.join(', ') || '-'}; models ${result.config.models}${result.fallback ? ' (fallback for unknown names)' : ''}; also reachable as ${provider.id}/<model>.`);
+  if (resilience) out.say(`Resilience: ${settingsText(result.settings) || 'off'}.`);
   out.say(describeReload(reload, deployment));
 }
 

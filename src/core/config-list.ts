@@ -6,6 +6,7 @@ import { resolveDeployment } from './deployment.js';
 import type { ConfiguredProvider } from './gateway-files.js';
 import { loadFiles } from './gateway-read.js';
 import { maskSecret } from './provider-config.js';
+import { settingsText } from './resilience.js';
 
 interface ProviderView {
   id: string;
@@ -14,6 +15,7 @@ interface ProviderView {
   keys: string[];
   models: string;
   extras: Record<string, string | number | boolean>;
+  settings: Record<string, unknown>;
 }
 
 function view(p: ConfiguredProvider): ProviderView {
@@ -21,7 +23,7 @@ function view(p: ConfiguredProvider): ProviderView {
   const extras = Object.fromEntries(
     Object.entries(p.extras).map(([k, v]) => [k, secretKeys.has(k) && typeof v === 'string' ? maskSecret(v) : v]),
   );
-  return { id: p.id, name: p.provider?.name ?? p.id, type: p.type, keys: p.tokens.map(maskSecret), models: p.models, extras };
+  return { id: p.id, name: p.provider?.name ?? p.id, type: p.type, keys: p.tokens.map(maskSecret), models: p.models, extras, settings: p.settings };
 }
 
 export async function listProviders(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -40,5 +42,7 @@ export async function listProviders(options: Record<string, unknown>, out: Outpu
     out.say(`  keys:   ${p.keys.join(', ') || '-'}`);
     out.say(`  models: ${p.models}`);
     if (extras) out.say(`  extras: ${extras}`);
+    const settings = settingsText(p.settings);
+    if (settings) out.say(`  resilience: ${settings}`);
   }
 }

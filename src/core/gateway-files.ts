@@ -13,7 +13,6 @@ import {
   chooseFallback,
   ENTRY_MAPPING_KEY,
   entryMatch,
-  entryModelMapping,
   entryNamesOf,
   entryRouteName,
   FALLBACK_ROUTE,
@@ -28,6 +27,7 @@ import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 import { packageFile } from '../package-files.js';
 import { editRulesText, type RulesTextEdit } from './rules-text.js';
 
+import { describeResilience, modelMappingFor, type Resilience } from './resilience.js';
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
   modelRouter: 'wasmplugins/model-router.internal.yaml',
@@ -74,6 +74,8 @@ export interface ProviderConfig {
   /** Comma-separated names and globs as the user wrote them. */
   models: string;
   extras: Extras;
+  /** Failover, retries, timeouts, the user's model map: set when given, else the entry keeps what it has. */
+  resilience?: Resilience;
 }
 
 export interface RoutingRule {
@@ -91,6 +93,8 @@ export interface AutoRouting {
 export interface ConfiguredProvider extends ProviderConfig {
   provider: Provider | undefined;
   type: string;
+  /** Failover, retries, timeouts and the user's model map, as `config list` shows them. */
+  settings: Record<string, unknown>;
   /** Written by a previous version: one Ingress with the model list as a prefix/regex match (rewritten on the next change). */
   legacyLayout: boolean;
 }
@@ -251,7 +255,7 @@ export class GatewayFiles {
   private describe(entry: Record<string, unknown>): ConfiguredProvider {
     const id = String(entry.id);
     const provider = PROVIDERS.find((p) => p.id === id);
-    const { id: _id, type, apiTokens, ...extras } = entry;
+    const { id: _id, type, apiTokens, failover: _f, retryOnFailure: _r, timeout: _t, firstByteTimeout: _b, modelMapping: _m, ...extras } = entry;
     const tokens = (Array.isArray(apiTokens) ? apiTokens : []).map(String).filter((t) => !isPlaceholder(t));
     const annotations = at(this.view(FILES.ingress(id)), ['metadata', 'annotations']) as Record<string, unknown> | undefined;
     const declared = this.declaredModels.get(id) ?? annotations?.[MODELS_ANNOTATION];
@@ -262,6 +266,7 @@ export class GatewayFiles {
       type: String(type ?? ''),
       tokens,
       extras: extras as Extras,
+      settings: describeResilience(entry),
       legacyLayout: match !== undefined,
       models: typeof declared === 'string' && declared ? declared : match ? legacyGlobs(match) : (provider?.defaultModels ?? '*'),
     };
@@ -297,6 +302,9 @@ export class GatewayFiles {
 
     const entry: Record<string, unknown> = { id: provider.id, type: provider.type, apiTokens: config.tokens };
     for (const [key, value] of Object.entries(config.extras)) entry[key] = value;
+    const { modelMap, ...resilience } = config.resilience ?? {};
+    Object.assign(entry, resilience);
+    if (modelMap) entry.modelMapping = modelMappingFor(entryNamesOf(provider.id), modelMap);
     const ownedFields = [...(provider.extras ?? []).map((f) => f.key), ...Object.keys(provider.keys?.variant?.sets ?? {})];
     this.replaceInSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === provider.id, entry, ownedFields);
     this.replaceInSeq(
@@ -523,9 +531,10 @@ export class GatewayFiles {
 
   /** Our `~^(?:<names>)/(.*)$ -> $1` entry in the provider's modelMapping; the user's own entries stay. */
   private setEntryMapping(id: string): void {
-    const [key, value] = entryModelMapping(entryNamesOf(id));
     const current = this.modelMapping(id);
-    const stale = Object.keys(current).filter((k) => ENTRY_MAPPING_KEY.test(k) && k !== key);
+    const wanted = modelMappingFor(entryNamesOf(id), current, { check: false });
+    const [key, value] = Object.entries(wanted).find(([k]) => ENTRY_MAPPING_KEY.test(k))!;
+    const stale = Object.keys(current).filter((k) => !Object.hasOwn(wanted, k));
     if (current[key] === value && stale.length === 0) return;
     const seq = this.seq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers']);
     const node = seq.items.find((item) => this.yaml!.isMap(item) && item.get('id') === id) as unknown as YAMLMap | undefined;

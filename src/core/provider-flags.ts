@@ -49,3 +49,18 @@ export function addExtraFieldFlags(command: Command): Command {
   }
   return command;
 }
+
+/** Failover, retries, timeouts and model map of one provider's ai-proxy entry (core/resilience.ts). */
+export function addResilienceFlags(command: Command): Command {
+  const add = (option: Option) => command.addOption(option.helpGroup('Resilience (kept when not given):'));
+  add(new Option('--failover', 'take a failing key out of the pool and probe it back with a health check'));
+  add(new Option('--health-check-model <model>', "model the health check asks (default: the provider's first usual model)"));
+  add(new Option('--failure-threshold <n>', 'failures before a key is taken out (default: 3)'));
+  add(new Option('--failover-on-status <list>', 'statuses that count as a failure, e.g. "429,5*" (default: 401,403,429,5*)'));
+  add(new Option('--retries <n>', 'retry a failed non-streaming request up to n times with another key (0 = off)'));
+  add(new Option('--retry-on-status <list>', 'statuses to retry on (default: 429,5*)'));
+  add(new Option('--timeout-ms <ms>', 'upstream request timeout'));
+  add(new Option('--first-byte-timeout-ms <ms>', 'time to the first byte of a streaming answer'));
+  add(new Option('--model-map <from=to,...>', 'rename models before the provider sees them: exact, prefix* or ~regex (with ${1})'));
+  return command;
+}
