@@ -78,6 +78,8 @@ export async function addProvider(options: Record<string, unknown>, out: Output,
       await files.upsertProvider(config);
       if (options.fallback) files.requestFallback(provider.id);
       const written = files.configuredProviders().find((p) => p.id === provider.id)!;
+      // A retry drops the failed key and picks another; with one key there is none (ai-proxy retry.go:120-123).
+      if ((written.settings.retries as unknown) && written.tokens.length < 2) out.warn(`retries need a key pool: with one key ${provider.name}'s gateway has no other key to retry with`);
       const models = written.models;
       settings.models = { ...settings.models, [provider.id]: models };
       const plan = files.routePlan();

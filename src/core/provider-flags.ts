@@ -57,7 +57,7 @@ export function addResilienceFlags(command: Command): Command {
   add(new Option('--health-check-model <model>', "model the health check asks (default: the provider's first usual model)"));
   add(new Option('--failure-threshold <n>', 'failures before a key is taken out (default: 3)'));
   add(new Option('--failover-on-status <list>', 'statuses that count as a failure, e.g. "429,5*" (default: 401,403,429,5*)'));
-  add(new Option('--retries <n>', 'retry a failed non-streaming request up to n times with another key (0 = off)'));
+  add(new Option('--retries <n>', 'retry a failed non-streaming request up to n times with another key of the pool (0 = off)'));
   add(new Option('--retry-on-status <list>', 'statuses to retry on (default: 429,5*)'));
   add(new Option('--timeout-ms <ms>', 'upstream request timeout'));
   add(new Option('--first-byte-timeout-ms <ms>', 'time to the first byte of a streaming answer'));
