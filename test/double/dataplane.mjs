@@ -12,8 +12,8 @@
 //   ai-proxy      a provider entry the plugin rejects (unknown type, missing required field) fails the whole
 //                 plugin; FAIL_OPEN then bypasses it (aiProxyStartError).
 //                 matchRules entry whose service list holds the service -> activeProviderId -> provider ->
-//                 `Authorization: Bearer <apiTokens[0]>` (the real plugin picks a token at random; the double
-//                 always takes the first); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
+//                 `Authorization: Bearer <token>` chosen, failed over, health-checked and retried as ai-proxy does
+//                 (./keypool.mjs); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
 //                 rewriting, no protocol translation.
 //   custom-response  a route-level rule answers the request itself (routing.mjs).
 //   key-auth      ./keyauth.mjs, after model-router and before routing (both AUTHN; see there).
@@ -26,6 +26,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { applyKeyAuth } from './keyauth.mjs';
+import { createKeyPool } from './keypool.mjs';
 import { buildRoutes, customResponseFor, firstRoute, mapModel, re2 } from './routing.mjs';
 
 // model-router's default `enableOnPathSuffix`
@@ -362,47 +363,104 @@ export function createDataPlane({ store, writeAccessLog }) {
       outBody = Buffer.from(JSON.stringify(body));
       outHeaders['content-length'] = String(outBody.length);
     }
-    const token = Array.isArray(provider?.apiTokens) ? provider.apiTokens[0] : undefined;
-    if (token !== undefined) outHeaders.authorization = `Bearer ${token}`;
+    const pool = provider ? keyPoolFor(provider) : undefined;
+    const streaming = body?.stream === true;
+    const tried = [];
 
     const timeoutMs = Number(provider?.timeout) > 0 ? Number(provider.timeout) : 120_000;
     const upstreamStarted = Date.now();
-    const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
-    upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
-    upReq.on('error', (err) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
+    const send = (token) => {
+      if (token !== undefined) {
+        outHeaders.authorization = `Bearer ${token}`;
+        tried.push(token);
       }
-      if (err.code === 'TIMEOUT') finish(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
-      else finish(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
-    });
-    upReq.on('response', (upRes) => {
-      const relay = { ...providerHeader };
-      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) relay[k] = v;
-      res.writeHead(upRes.statusCode ?? 502, relay);
-      const chunks = [];
-      upRes.on('data', (c) => {
-        chunks.push(c);
-        res.write(c);
-      });
-      upRes.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        log.bytes_sent = Buffer.byteLength(text);
-        if (statistics) {
-          const usage = usageOf(text) ?? {};
-          log.ai_log = JSON.stringify({
-            ...logged,
-            model: requestedModel ?? '-',
-            input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
-            output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
-            llm_service_duration: Date.now() - upstreamStarted,
-          });
+      const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
+      upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
+      upReq.on('error', (err) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
         }
-        finish(upRes.statusCode ?? 502, relay, undefined);
+        if (err.code === 'TIMEOUT') finish(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
+        else finish(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
       });
-      upRes.on('error', () => res.destroy());
-    });
-    upReq.end(outBody);
+      upReq.on('response', (upRes) => {
+        const status = upRes.statusCode ?? 502;
+        // Failover counts the first answer only; retry answers do not (failover.go:581-585, retry.go:80-105).
+        if (tried.length === 1 && pool) {
+          pool.record(token, status);
+          if (status !== 200 && pool.failover) pool.rememberEndpoint(target, outHeaders);
+        }
+        const retryWith = token !== undefined && pool ? pool.retryToken(status, streaming, tried) : undefined;
+        if (retryWith !== undefined) {
+          upRes.resume();
+          upRes.on('end', () => send(retryWith));
+          return;
+        }
+        const relay = { ...providerHeader };
+        for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) relay[k] = v;
+        res.writeHead(status, relay);
+        const chunks = [];
+        upRes.on('data', (c) => {
+          chunks.push(c);
+          res.write(c);
+        });
+        upRes.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          log.bytes_sent = Buffer.byteLength(text);
+          if (statistics) {
+            const usage = usageOf(text) ?? {};
+            log.ai_log = JSON.stringify({
+              ...logged,
+              model: requestedModel ?? '-',
+              input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
+              output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
+              llm_service_duration: Date.now() - upstreamStarted,
+            });
+          }
+          finish(status, relay, undefined);
+        });
+        upRes.on('error', () => res.destroy());
+      });
+      upReq.end(outBody);
+    };
+    send(pool?.choose());
   };
+}
+
+// One key pool per provider entry; a changed entry starts a new one (failover.go:135-137 resets shared data).
+const keyPools = new Map();
+function keyPoolFor(entry) {
+  const json = JSON.stringify(entry);
+  const known = keyPools.get(entry.id);
+  if (known?.json === json) return known.pool;
+  if (known?.timer) clearInterval(known.timer);
+  const pool = createKeyPool(entry);
+  let endpoint;
+  pool.rememberEndpoint = (target, headers) => {
+    endpoint = { target: new URL(target), headers: { ...headers } };
+  };
+  let timer;
+  if (pool.failover) {
+    // Health check (failover.go:149-184): POST the failed request's host and path with healthCheckModel
+    // (generateRequestHeadersAndBody :229-255) for each unavailable token; 200 counts as a success.
+    timer = setInterval(() => {
+      if (!endpoint) return;
+      for (const token of pool.unavailable()) {
+        const payload = Buffer.from(JSON.stringify({ model: pool.failover.healthCheckModel, messages: [{ role: 'user', content: 'who are you?' }] }));
+        const headers = { ...endpoint.headers, authorization: `Bearer ${token}`, 'content-length': String(payload.length), 'content-type': 'application/json' };
+        const probe = http.request(endpoint.target, { method: 'POST', headers, timeout: pool.failover.healthCheckTimeout });
+        probe.on('timeout', () => probe.destroy());
+        probe.on('error', () => {});
+        probe.on('response', (r) => {
+          r.resume();
+          pool.recordHealthCheck(token, r.statusCode ?? 0);
+        });
+        probe.end(payload);
+      }
+    }, pool.failover.healthCheckInterval);
+    timer.unref();
+  }
+  keyPools.set(entry.id, { json, pool, timer });
+  return pool;
 }
