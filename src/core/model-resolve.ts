@@ -139,6 +139,24 @@ export function routeFor(table: RouteTable, model: string, path = CHAT_PATH): Ef
   return table.routes.find((r) => !r.otherConditions && pathMatches(r, path) && (r.match === undefined || headerMatches(r.match, model)));
 }
 
+/** Go's ReplaceAllString template: `$$`, `${name}`, `$name` (longest \w+; an unknown group is ""). */
+function replaceAllGo(re: RE2JS, text: string, template: string): string {
+  const m = re.matcher(text);
+  let out = '';
+  let last = 0;
+  while (m.find()) {
+    out += text.slice(last, m.start());
+    out += template.replace(/\$(\$|\{(\w+)\}|(\w+))?/g, (_all, what?: string, braced?: string, bare?: string) => {
+      if (what === '$') return '$';
+      const name = braced ?? bare;
+      const index = name !== undefined && /^\d+$/.test(name) ? Number(name) : -1;
+      return index >= 0 && index <= re.groupCount() ? (m.group(index) ?? '') : '';
+    });
+    last = m.end();
+  }
+  return out + text.slice(last);
+}
+
 /**
  * ai-proxy `modelMapping` (provider/provider.go:971-1012): an exact key first, then `prefix*` and `~regex`
  * keys (Go map order, i.e. any order: we try them as listed), then `*`. Empty result keeps the model.
@@ -152,7 +170,7 @@ export function mapModel(mapping: Record<string, string>, model: string): string
       if (key.startsWith('~')) {
         try {
           const re = RE2JS.compile(key.slice(1));
-          if (re.matcher(model).find()) return re.matcher(model).replaceAll(value);
+          if (re.matcher(model).find()) return replaceAllGo(re, model, value);
         } catch {
           continue;
         }

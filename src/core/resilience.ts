@@ -94,6 +94,28 @@ function checkReplacement(re: RE2JS, key: string, value: string, flag: string): 
   }
 }
 
+/** Splits on commas outside (), [] and {} (a regex such as a{1,2} keeps its comma). */
+function splitOutsideBrackets(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\') {
+      current += c + (text[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
+    if (c === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  return [...parts, current];
+}
+
 /**
  * `--model-map "from=to,…"`: exact names, `prefix*` globs and `~regex` keys (with `$1` in the value), as
  * provider.go:979-1015 applies them. A regex is compiled with RE2 here because ai-proxy compiles it with
@@ -101,8 +123,7 @@ function checkReplacement(re: RE2JS, key: string, value: string, flag: string): 
  */
 export function parseModelMap(text: string, flag = '--model-map'): Record<string, string> {
   const map: Record<string, string> = {};
-  // A regex may contain commas ({2,3}); split only on commas followed by the next `from=`.
-  const pairs = text.split(/,(?=\s*[^,=]+=)/).map((p) => p.trim()).filter(Boolean);
+  const pairs = splitOutsideBrackets(text).map((p) => p.trim()).filter(Boolean);
   if (pairs.length === 0) throw new UsageError(`${flag} is empty`, { hint: `for example ${flag} "gpt-4=gpt-4o,~^claude-(.*)$=anthropic-\${1}"` });
   for (const pair of pairs) {
     const at = pair.indexOf('=');

@@ -13,3 +13,4 @@ export function firstRoute(table: { routes: DoubleRoute[] }, request: { pathname
 export function mapModel(mapping: Record<string, string> | undefined, model: string): string;
 export function customResponseFor(plugins: any[], routeName: string): { status: number; headers: Record<string, string>; body: string } | undefined;
 export function re2(pattern: string): any;
+export function goReplaceAll(re: any, text: string, template: string): string;

@@ -159,6 +159,27 @@ export function firstRoute(table, { pathname, method, headers }) {
 }
 
 /** ai-proxy modelMapping: the model the provider receives. */
+/**
+ * Go's Regexp.ReplaceAllString (regexp/regexp.go, Expand): in the template `$$` is `$`, `${name}` and `$name`
+ * (name as long as possible of [A-Za-z0-9_]) are the group by number or name, an unknown group is "".
+ */
+export function goReplaceAll(re, text, template) {
+  const named = typeof re.namedGroups === 'function' ? re.namedGroups() : {};
+  const groupOf = (m, name) => {
+    const index = /^\d+$/.test(name) ? Number(name) : named?.[name];
+    return index !== undefined && index <= re.groupCount() ? (m.group(index) ?? '') : '';
+  };
+  const m = re.matcher(text);
+  let out = '';
+  let last = 0;
+  while (m.find()) {
+    out += text.slice(last, m.start());
+    out += template.replace(/\$(\$|\{(\w+)\}|(\w+))?/g, (all, what, braced, bare) => (what === '$' ? '$' : what === undefined ? '' : groupOf(m, braced ?? bare)));
+    last = m.end();
+  }
+  return out + text.slice(last);
+}
+
 export function mapModel(mapping, model) {
   if (!mapping || typeof mapping !== 'object' || Object.keys(mapping).length === 0) return model;
   const pick = () => {
@@ -169,7 +190,7 @@ export function mapModel(mapping, model) {
       if (key.startsWith('~')) {
         const re = re2(key.slice(1));
         if (!re) throw new Error(`modelMapping key ${key} does not compile (regexp.MustCompile panics)`);
-        if (re.matcher(model).find()) return re.matcher(model).replaceAll(String(value));
+        if (re.matcher(model).find()) return goReplaceAll(re, model, String(value));
       }
     }
     return mapping['*'] === undefined ? '' : String(mapping['*']);

@@ -73,3 +73,19 @@ describe('double key pool (ai-proxy failover.go, retry.go)', () => {
     expect(single.retryToken(503, false, ['a'])).toBeUndefined(); // no other token (retry.go:120-123)
   });
 });
+
+describe("double modelMapping replacement is Go's ReplaceAllString (regexp.go Expand)", async () => {
+  const { goReplaceAll, mapModel, re2 } = await import('../../double/routing.mjs');
+  test.each([
+    ['^small-(.*)$', 'small-7b', 'qwen-${1}', 'qwen-7b'],
+    ['^small-(.*)$', 'small-7b', 'qwen-$1', 'qwen-7b'],
+    ['^small-(.*)$', 'small-7b', 'q$1x', 'q'], // $1x is the group "1x": empty
+    ['^small-(.*)$', 'small-7b', 'cost $$1', 'cost $1'],
+    ['x*', 'abc', '-', '-a-b-c-'],
+  ])('%s on %s with %s', (pattern, text, template, expected) => {
+    expect(goReplaceAll(re2(pattern), text, template)).toBe(expected);
+  });
+  test('a ~regex key maps with ${1}', () => {
+    expect(mapModel({ '~^small-(.*)$': 'qwen-${1}' }, 'small-7b')).toBe('qwen-7b');
+  });
+});
