@@ -57,6 +57,11 @@ describe('config add resilience flags (ai-proxy provider.go / failover.go / retr
     expect((await cli(['config', 'add', '--provider', 'openai', '--key', 'sk-a1', '--failover', '--health-check-model', 'gpt-4o-mini', '--retries', '2'])).exitCode).toBe(0);
     expect(entry('openai').failover).toEqual({ enabled: true, healthCheckModel: 'gpt-4o-mini', failureThreshold: 3, failoverOnStatus: ['^401$', '^403$', '^429$', '^5.*$'] });
     expect(entry('openai').retryOnFailure).toEqual({ enabled: true, maxRetries: 2, retryOnStatus: ['^429$', '^5.*$'] });
+    const json = await cli(['config', 'add', '--provider', 'openai', '--key', 'sk-a1,sk-b2', '--retries', '0', '--json']);
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).provider).toMatchObject({ failover: { healthCheckModel: 'gpt-4o-mini', failureThreshold: 3, onStatus: '401,403,429,5*' } });
+    expect(JSON.parse(json.stdout).provider.retries).toBeUndefined();
+    expect(entry('openai').retryOnFailure).toEqual({ enabled: false });
     // One key: the gateway drops the failed key before retrying, so nothing is left to retry with.
     expect((await cli(['config', 'add', '--provider', 'openai', '--key', 'sk-a1', '--retries', '1'])).stderr).toContain('retries need a key pool');
     expect((await cli(['config', 'add', '--provider', 'openai', '--key', 'sk-a1,sk-b2', '--retries', '1'])).stderr).not.toContain('retries need a key pool');
