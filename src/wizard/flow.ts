@@ -153,16 +153,25 @@ function keptConfigured(seed: WizardSeed, removed: ReadonlySet<string>): Set<str
   return new Set(seed.configured.map((c) => c.id).filter((id) => !removed.has(id)));
 }
 
+/**
+ * How well a typed term finds a provider: 0 an exact name or alias, 1 a name starting with it, 2 a name, model
+ * family or key flag containing it ("glm" finds Zhipu AI, "code" finds Claude's Claude Code key), 3 not at all.
+ */
+export function providerSearchRank(pr: Provider, term: string): number {
+  const t = term.trim().toLowerCase();
+  const names = [pr.id, pr.flag, ...pr.aliases, pr.name].map((n) => n.toLowerCase());
+  if (names.includes(t)) return 0;
+  if (names.some((n) => n.startsWith(t))) return 1;
+  const families = [...pr.defaultModels.split(','), ...pr.usualModels, pr.keys?.variant?.flag ?? ''].map((n) => n.replaceAll('*', '').toLowerCase());
+  return [...names, ...families].some((n) => n !== '' && n.includes(t)) ? 2 : 3;
+}
+
 /** The provider list until Done. Esc in a provider's questions leaves it as it was; Esc in the list goes back. */
 async function pickProviders(p: Prompter, seed: WizardSeed, { picked, removed }: Choices, readFile?: (path: string) => string): Promise<void> {
   const source = (term: string | undefined) => {
     const configured = keptConfigured(seed, removed);
     const t = (term ?? '').trim().toLowerCase();
-    // Exact names first, then names starting with the filter, then any containing it.
-    const rank = (pr: Provider) => {
-      const names = [pr.id, pr.flag, ...pr.aliases, pr.name].map((n) => n.toLowerCase());
-      return names.includes(t) ? 0 : names.some((n) => n.startsWith(t)) ? 1 : names.some((n) => n.includes(t)) ? 2 : 3;
-    };
+    const rank = (pr: Provider) => providerSearchRank(pr, t);
     const matching = t ? PROVIDERS.filter((pr) => rank(pr) < 3).sort((a, b) => rank(a) - rank(b)) : [...PROVIDERS];
     const tag = (id: string) => (picked.has(id) || configured.has(id) ? ' [configured]' : removed.has(id) ? ' [to be removed]' : '');
     const choices: { value: string; name: string; description?: string; disabled?: string | boolean }[] = matching.map((pr) => ({
