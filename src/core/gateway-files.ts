@@ -14,7 +14,6 @@ import {
   ENTRY_MAPPING_KEY,
   entryMatch,
   entryNamesOf,
-  entryRouteName,
   FALLBACK_ROUTE,
   INTERNAL,
   MODEL_ROUTE_NAME,
@@ -295,7 +294,6 @@ export class GatewayFiles {
   async upsertProvider(config: ProviderConfig): Promise<void> {
     const provider = providerById(config.id);
     const registry = registryEntry(`llm-${provider.id}.internal`, endpointOf(provider, config.extras, config.tokens));
-    const registryPort = registry.port;
     const service = `${registry.name}.${registry.type}`;
 
     const previousRegistries = extraRegistriesOf(provider, this.providerEntry(provider.id));

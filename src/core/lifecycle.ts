@@ -29,7 +29,7 @@ import {
 } from '../docker/index.js';
 import type { Output } from '../ui/output.js';
 import { CLI_VERSION } from '../version.js';
-import { DEFAULT_SETTINGS, SETTINGS_FILE } from './settings.js';
+import { SETTINGS_FILE } from './settings.js';
 import { commitChanges, readDataFile } from './store/index.js';
 import { commandHint } from './command-line.js';
 import { resolveDeployment, type DeploymentOptions } from './deployment.js';
@@ -38,7 +38,7 @@ import { diagnose, distinctLines, type Diagnosis } from './known-failures.js';
 import { editGateway, type ReloadReport } from './gateway-edit.js';
 import type { GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
-import { accessControlState, accessForExposure, isLoopback, type AccessKey } from './access.js';
+import { accessControlState, accessForExposure, type AccessKey } from './access.js';
 import { buildWelcome, printWelcome } from '../ui/welcome.js';
 
 /** What `start` changed in the files, for "say what changed". */

@@ -1,7 +1,7 @@
 /** `start`: from flags (and an existing settings file) to a complete, validated plan. Touches nothing. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isLoopback } from './access.js';
 import { keyFlag, PROVIDERS } from './catalog.js';
 import { checkDataFolder, OUR_MARKER } from './data-folder-guard.js';
@@ -11,7 +11,7 @@ import { GatewayFiles, MARKER_FILE, type AutoRouting, type ProviderConfig } from
 import { chooseImage, type DetectedTimezone, type ImageChoice } from './mirror.js';
 import { buildProviderConfig, checkExclusions, optionKey, providerInputFromOptions } from './provider-config.js';
 import { resolveDataFolder } from './deployment.js';
-import { DEFAULT_SETTINGS, formatSettings, parseEnvFile, parseSettings, readSettingsIn, SETTINGS_FILE, type Settings } from './settings.js';
+import { DEFAULT_SETTINGS, formatSettings, parseEnvFile, readSettingsIn, SETTINGS_FILE, type Settings } from './settings.js';
 
 
 export interface StartPlan {
