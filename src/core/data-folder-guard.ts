@@ -35,6 +35,16 @@ const HINT = 'name a folder of its own with --data-folder, e.g. --data-folder ~/
 
 /** What the data folder is; throws a UsageError for a file, a dangling symlink, `/`, the home folder or someone else's folder. */
 export function checkDataFolder(folder: string): FolderState {
+  try {
+    return inspectDataFolder(folder);
+  } catch (err) {
+    // Gone between two looks: a concurrent command that failed removed the folder it had created.
+    if (errorCode(err) === 'ENOENT') return 'absent';
+    throw err;
+  }
+}
+
+function inspectDataFolder(folder: string): FolderState {
   let entry;
   try {
     entry = lstatSync(folder);
