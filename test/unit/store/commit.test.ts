@@ -4,20 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { OperationalError } from '../../../src/core/errors.js';
 import { cleanupStaleTemps, commitChanges, readDataFile, type InContainerOps } from '../../../src/core/store/index.js';
-import { allFiles, stagingFiles, tempDataFolder, tmpFiles } from './helpers.js';
+import { A, B, C, allFiles, put, read, stagingFiles, tempDataFolder, tmpFiles } from './helpers.js';
 
-const A = 'wasmplugins/ai-proxy.internal.yaml';
-const B = 'ingresses/ai-route-openai.internal.yaml';
-const C = 'configmaps/ai-route-openai.yaml';
-
-function put(data: string, rel: string, content: string): void {
-  mkdirSync(join(data, rel, '..'), { recursive: true });
-  writeFileSync(join(data, rel), content);
-}
-
-function read(data: string, rel: string): string | null {
-  return existsSync(join(data, rel)) ? readFileSync(join(data, rel), 'utf8') : null;
-}
 
 function age(path: string, seconds: number): void {
   const past = new Date(Date.now() - seconds * 1000);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterEach } from 'vitest';
@@ -30,4 +30,18 @@ export function tmpFiles(dir: string): string[] {
 
 export function stagingFiles(dir: string): string[] {
   return allFiles(dir).filter((f) => f.startsWith('.get-ai-gateway/staging/'));
+}
+
+/** Three gateway files a multi-file change touches. */
+export const A = 'wasmplugins/ai-proxy.internal.yaml';
+export const B = 'ingresses/ai-route-openai.internal.yaml';
+export const C = 'configmaps/ai-route-openai.yaml';
+
+export function put(data: string, rel: string, content: string): void {
+  mkdirSync(join(data, rel, '..'), { recursive: true });
+  writeFileSync(join(data, rel), content);
+}
+
+export function read(data: string, rel: string): string | null {
+  return existsSync(join(data, rel)) ? readFileSync(join(data, rel), 'utf8') : null;
 }

@@ -2,17 +2,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { commitChanges, journalPath, withDataFolderLock, type InContainerOps } from '../../../src/core/store/index.js';
-import { tempDataFolder } from './helpers.js';
+import { A, B, C, put, read, tempDataFolder } from './helpers.js';
 
-const A = 'wasmplugins/ai-proxy.internal.yaml';
-const B = 'ingresses/ai-route-openai.internal.yaml';
-const C = 'configmaps/ai-route-openai.yaml';
-
-function put(data: string, rel: string, content: string): void {
-  mkdirSync(join(data, rel, '..'), { recursive: true });
-  writeFileSync(join(data, rel), content);
-}
-const read = (data: string, rel: string) => (existsSync(join(data, rel)) ? readFileSync(join(data, rel), 'utf8') : null);
 const journal = (data: string, direction: 'forward' | 'back', changes: { path: string; before: string | null; after: string | null }[]) => {
   mkdirSync(join(data, '.get-ai-gateway'), { recursive: true });
   writeFileSync(journalPath(data), JSON.stringify({ version: 1, direction, changes }));
