@@ -1,6 +1,82 @@
 #!/usr/bin/env node
-// The published entry: the bundle in dist/ (npm run build). Node 22.1+ caches the compiled bundle on disk.
-import module from 'node:module';
+// The published entry: runs the bundle in dist/ (npm run build) through V8's code cache, so that a command
+// does not parse and compile the same code again on every run (Node 20 has no module.enableCompileCache).
+// The cache holds the functions a run compiled, so the main bundle gets one per command (`config list` and
+// `route add` use different code). Files are in ~/.cache/get-ai-gateway (0700), named after the bundle's
+// size, mtime and inode and Node's version: a rebuilt bundle gets new ones and the old ones are removed.
+// V8 checks the rest and rejects a cache from other flags; a rejected or missing cache is written again
+// when the command ends.
+// GET_AI_GATEWAY_CODE_CACHE=0 turns it off.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
 
-module.enableCompileCache?.();
-await import('../dist/cli.js');
+const dist = path.join(__dirname, '..', 'dist');
+const cacheDir = process.env.GET_AI_GATEWAY_CODE_CACHE === '0' ? undefined : codeCacheDir();
+const loaded = new Map();
+
+function codeCacheDir() {
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME && path.join(process.env.HOME, '.cache'));
+  return base ? path.join(base, 'get-ai-gateway') : undefined;
+}
+
+function readCache(file) {
+  try {
+    const stat = fs.statSync(cacheDir);
+    // Only a folder of this user's, closed to others: a cache is code.
+    if (process.getuid && (stat.uid !== process.getuid() || (stat.mode & 0o077) !== 0)) return undefined;
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `config-list` for `get-ai-gateway config list --json`: the command words, as far as they look like words. */
+function commandWords() {
+  const words = [];
+  for (const arg of process.argv.slice(2)) {
+    if (arg.startsWith('-') || !/^[a-z]{1,20}$/.test(arg) || words.length === 2) break;
+    words.push(arg);
+  }
+  return words.join('-') || 'none';
+}
+
+function writeCache(file, script) {
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    // Caches of an older build of the same bundle file go.
+    const [bundle, , build] = path.basename(file).split('@');
+    for (const old of fs.readdirSync(cacheDir)) {
+      const [oldBundle, , oldBuild] = old.split('@');
+      if (oldBundle === bundle && oldBuild !== build) fs.rmSync(path.join(cacheDir, old), { force: true });
+    }
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+    fs.renameSync(temp, file);
+  } catch {
+    // A cache that cannot be written only costs time.
+  }
+}
+
+/** A dist/ file, as Node would load it, compiled from the code cache when there is a usable one. */
+function load(name) {
+  const file = path.join(dist, name);
+  if (loaded.has(file)) return loaded.get(file).exports;
+  const source = fs.readFileSync(file, 'utf8');
+  const stat = fs.statSync(file);
+  const variant = name === 'cli.js' ? commandWords() : 'all';
+  const cacheFile = cacheDir && path.join(cacheDir, `${name}@${variant}@${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`);
+  const cachedData = cacheFile && readCache(cacheFile);
+  const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new vm.Script(wrapper, { filename: file, cachedData });
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script));
+  const module = { exports: {}, filename: file };
+  loaded.set(file, module);
+  // The bundle requires Node's built-ins and the vendor files beside it, nothing else.
+  const bundleRequire = (id) => (id.startsWith('./vendor-') ? load(id.slice(2)) : require(id));
+  script.runInThisContext().call(module.exports, module.exports, bundleRequire, module, file, dist);
+  return module.exports;
+}
+
+load('cli.js');

@@ -1,7 +1,12 @@
-// The published build: src/ bundled with its libraries into dist/ (one ESM entry plus lazily loaded chunks),
-// so the package has no runtime dependencies. Type-checking is `tsc --noEmit` (npm run build runs both).
-import { rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// The published build: src/ bundled with its libraries into dist/, so the package has no runtime dependencies.
+// Type-checking is `tsc --noEmit` (npm run build runs both).
+//
+// Start-up cost is what shapes it (issue 11). dist/ is CommonJS: an ES module entry makes Node start its ES
+// module loader, which alone costs more than our code. dist/cli.js holds what every command needs; libraries
+// only some commands use are separate files (dist/vendor-*.js), read when first imported. bin/ runs these
+// files through V8's code cache (bin/get-ai-gateway.js).
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -15,11 +20,40 @@ const outdir = join(root, 'dist');
 // - 'absent': fails to load, as when an optional package is not installed. Their users load them in a
 //   try/catch and fall back: ssh2's native crypto binding and cpu-features (ssh2 then uses Node's crypto, so
 //   DOCKER_HOST=ssh://… still works, in pure JavaScript), and debug's optional supports-color.
+// - 'lazy': a Node built-in loaded on first use. commander requires child_process at load time for
+//   executable subcommands, which we have none of (loading it pulls in net, dgram and streams); chalk's
+//   supports-color reads os only on Windows.
 const LEFT_OUT = [
   { importer: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/, path: /^\.\/(session|buildkit)$/, kind: 'unused' },
   { importer: /[\\/]ssh2[\\/]/, path: /^cpu-features$|sshcrypto\.node$/, kind: 'absent' },
   { importer: /[\\/]debug[\\/]/, path: /^supports-color$/, kind: 'absent' },
+  { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, path: /^node:child_process$/, kind: 'lazy' },
+  { importer: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]/, path: /^node:os$/, kind: 'lazy' },
 ];
+
+// Built-ins our own code imports but needs only for some commands: each function they export becomes a
+// function that loads the module on its first call (crypto alone costs about 5% of a bare Node start).
+// Importing anything else from them fails the build.
+const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises'];
+const builtinFunctions = Object.fromEntries(
+  await Promise.all(LAZY_BUILTINS.map(async (id) => [id, Object.entries(await import(id)).filter(([name, v]) => name !== 'default' && typeof v === 'function').map(([name]) => name)])),
+);
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      LAZY_BUILTINS.includes(args.path) && /[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: [
+        `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        ...builtinFunctions[args.path].map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
 
 const leaveOut = {
   name: 'leave-out',
@@ -34,44 +68,100 @@ const leaveOut = {
       contents: `const fail = () => { throw ${error(args.path)}; }; module.exports = new Proxy(fail, { get: () => fail });`,
       loader: 'js',
     }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out-lazy' }, (args) => ({
+      contents: `let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require(${JSON.stringify(args.path)}))[key] });`,
+      loader: 'js',
+    }));
   },
 };
 
-// `yaml` is CommonJS for Node; a dynamically imported CommonJS chunk exposes only `default` in esbuild's
-// split output, so bundle the same library's ES module build (its `browser/dist`, the same code).
-const yamlAsEsm = {
-  name: 'yaml-as-esm',
+// Libraries that only some commands use, each its own file. `contents` picks what the file exports (ora's
+// default export is all we use; the others are used through their named exports or as CommonJS). A vendor
+// with `lazy` names is not even loaded when its importer loads: each name stands for the library's export
+// and loads the file on first use (re2js builds large Unicode tables as it loads; listings seldom need it).
+const VENDORS = [
+  { name: 'docker', packages: ['dockerode'], contents: "module.exports = require('dockerode');" },
+  { name: 'prompts', packages: ['@inquirer/prompts'], contents: "module.exports = require('@inquirer/prompts');" },
+  { name: 'ora', packages: ['ora'], contents: "module.exports = require('ora').default;" },
+  { name: 'execa', packages: ['execa'], contents: "module.exports = require('execa');" },
+  { name: 'json5', packages: ['json5'], contents: "module.exports = require('json5');" },
+  { name: 'yaml', packages: ['yaml'], contents: "module.exports = require('yaml');" },
+  { name: 're2js', packages: ['re2js'], contents: "module.exports = require('re2js');", lazy: ['RE2JS'] },
+];
+const vendorFile = (name) => `./vendor-${name}.js`;
+
+/** A stand-in for a library export: a function whose properties, calls and `new` reach the real one. */
+const lazyExport = (file, name) =>
+  `export const ${name} = new Proxy(function () {}, {
+  get: (_, key) => load()[${JSON.stringify(name)}][key],
+  apply: (_, self, args) => Reflect.apply(load()[${JSON.stringify(name)}], self, args),
+  construct: (_, args) => Reflect.construct(load()[${JSON.stringify(name)}], args),
+});`;
+
+const vendorsExternal = {
+  name: 'vendors-external',
   setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(root, 'node_modules/yaml/browser/dist/index.js') }));
+    b.onResolve({ filter: /^\.\/vendor-[a-z0-9]+\.js$/, namespace: 'lazy-vendor' }, (args) => ({ path: args.path, external: true }));
+    for (const vendor of VENDORS) {
+      for (const pkg of vendor.packages) {
+        b.onResolve({ filter: new RegExp(`^${pkg.replace(/[/.]/g, '\\$&')}$`) }, () =>
+          vendor.lazy ? { path: vendor.name, namespace: 'lazy-vendor' } : { path: vendorFile(vendor.name), external: true },
+        );
+      }
+    }
+    b.onLoad({ filter: /.*/, namespace: 'lazy-vendor' }, (args) => {
+      const vendor = VENDORS.find((v) => v.name === args.path);
+      const file = vendorFile(vendor.name);
+      return {
+        contents: [`let real; const load = () => (real ??= require(${JSON.stringify(file)}));`, ...vendor.lazy.map((name) => lazyExport(file, name))].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
-const result = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir,
-  // Every chunk sits directly in dist/, one level below the package root like src/ (src/package-files.ts).
-  chunkNames: '[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
-  metafile: true,
   logLevel: 'warning',
-  plugins: [leaveOut, yamlAsEsm],
-  // CommonJS dependencies call require() for Node's built-ins, and a few read __dirname: ESM has neither.
-  inject: ['scripts/cjs-shims.mjs'],
-  banner: { js: "import { createRequire as __gagCreateRequire } from 'node:module'; const require = __gagCreateRequire(import.meta.url);" },
-});
+};
 
-const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
-const deep = outputs.filter(([file]) => relative(outdir, join(root, file)).includes('/'));
-if (deep.length) throw new Error(`bundle files must sit directly in dist/: ${deep.map(([f]) => f).join(', ')}`);
+rmSync(outdir, { recursive: true, force: true });
+const results = await Promise.all([
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir,
+    metafile: true,
+    plugins: [lazyBuiltins, leaveOut, vendorsExternal],
+    // import() of a vendor file becomes require(), so that it goes through bin/'s loader and not Node's
+    // ES module loader.
+    supported: { 'dynamic-import': false },
+    // src/package-files.ts finds templates/ from its own URL; in the bundle that is dist/cli.js.
+    define: { 'import.meta.url': '__gagBundleUrl' },
+    banner: { js: "const __gagBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  ...VENDORS.map((vendor) =>
+    build({
+      ...common,
+      stdin: { contents: vendor.contents, resolveDir: root, sourcefile: `vendor-${vendor.name}.js`, loader: 'js' },
+      outfile: join(outdir, `vendor-${vendor.name}.js`),
+      metafile: true,
+      plugins: [leaveOut],
+    }),
+  ),
+]);
+// dist/ is CommonJS inside a package whose own type is "module" (src/ and the tests are ES modules).
+writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+
 if (process.env.BUILD_REPORT) {
-  for (const [file, out] of outputs) console.log(`${file.padEnd(40)} ${(out.bytes / 1024).toFixed(0).padStart(6)} KiB`);
+  for (const [file, out] of results.flatMap((r) => Object.entries(r.metafile.outputs)).filter(([f]) => f.endsWith('.js'))) {
+    console.log(`${file.padEnd(40)} ${(out.bytes / 1024).toFixed(0).padStart(6)} KiB`);
+  }
 }

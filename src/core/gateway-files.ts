@@ -108,7 +108,7 @@ interface OwnedFile {
   original: string | null;
   /** Text the file starts from when it does not exist yet (a template). */
   initial: string | null;
-  /** Plain parse of `original ?? initial`. */
+  /** Plain parse of `original ?? initial` (parsed on first use; a damaged file fails there). */
   plain: unknown;
   /** Created on first change. */
   doc: Document | null;
@@ -200,7 +200,21 @@ export class GatewayFiles {
     const original = await this.read(path);
     const initial = original === null && templatePath ? template(templatePath) : null;
     const text = original ?? initial;
-    file = { original, initial, plain: text === null ? undefined : parsePlain(text, path), doc: null, dirty: original === null && initial !== null, deleted: false };
+    // Parsed when first looked at: a listing reads every file but looks at few of them.
+    let parsed: { value: unknown } | undefined;
+    file = {
+      original,
+      initial,
+      get plain() {
+        return (parsed ??= { value: text === null ? undefined : parsePlain(text, path) }).value;
+      },
+      set plain(value) {
+        parsed = { value };
+      },
+      doc: null,
+      dirty: original === null && initial !== null,
+      deleted: false,
+    };
     this.files.set(path, file);
     return file;
   }
@@ -223,6 +237,8 @@ export class GatewayFiles {
       file.rewrite = true;
     }
     if (!file.doc || file.deleted) {
+      // The plain parse checks the file's shape, so that a damaged file is reported as such, not by the editor.
+      if (!file.deleted) void file.plain;
       const text = file.deleted ? null : (file.original ?? file.initial);
       file.doc = this.yaml.parseDocument(text ?? '{}', YAML11_PARSE_OPTIONS);
       file.deleted = false;

@@ -1,6 +1,6 @@
 /** Reading the gateway files without the write protocol: what listings need, and nothing heavier. */
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+// Synchronous reads: a listing reads a few dozen small files, and the asynchronous API costs more than the reading.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment } from './deployment.js';
 import { OperationalError } from './errors.js';
@@ -9,7 +9,7 @@ import { journalPath } from './store/paths.js';
 
 async function readIfPresent(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new OperationalError(`could not read ${path}: ${(error as Error).message}`, { cause: error });
@@ -18,11 +18,15 @@ async function readIfPresent(path: string): Promise<string | null> {
 
 /** File names in a folder of the data folder ([] when it does not exist). */
 export function listDataDir(dataFolder: string): (dir: string) => Promise<string[]> {
-  return (dir) =>
-    readdir(join(dataFolder, dir)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
-      throw new OperationalError(`could not list ${join(dataFolder, dir)}: ${error.message}`, { cause: error });
-    });
+  return async (dir) => {
+    try {
+      return readdirSync(join(dataFolder, dir));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw new OperationalError(`could not list ${join(dataFolder, dir)}: ${message}`, { cause: error });
+    }
+  };
 }
 
 /** A change a crashed command left half-done is repaired (under the lock) before anything is read. */

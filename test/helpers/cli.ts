@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 
 export const BIN = join(import.meta.dirname, '../../bin/get-ai-gateway.js');
+/** The bin's code cache (bin/get-ai-gateway.js), kept out of the HOME folders tests compare before and after. */
+export const CODE_CACHE_HOME = join(tmpdir(), 'gag-test-code-cache');
 
 /** Runs the built CLI like a script would: no TTY, CI=true, colours off. */
 export async function runCli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string; timeout?: number } = {}) {
@@ -13,7 +15,7 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,
     timeout: opts.timeout ?? 120_000,
-    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', ...opts.env },
+    env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', XDG_CACHE_HOME: CODE_CACHE_HOME, ...opts.env },
   };
   const result = await execa('node', [BIN, ...args], options);
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
