@@ -42,14 +42,24 @@ function commandWords() {
   return words.join('-') || 'none';
 }
 
+/** FNV-1a of the install's dist/ path: installs side by side (a global one, a clone) keep their own caches. */
+function installId() {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < dist.length; i++) hash = Math.imul(hash ^ dist.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16);
+}
+
+const MONTH_MS = 30 * 24 * 3600 * 1000;
+
 function writeCache(file, script) {
   try {
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    // Caches of an older build of the same bundle file go.
-    const [bundle, , build] = path.basename(file).split('@');
+    // Caches of an older build of this install go, and any left unused for a month.
+    const [bundle, , install, build] = path.basename(file).split('@');
     for (const old of fs.readdirSync(cacheDir)) {
-      const [oldBundle, , oldBuild] = old.split('@');
-      if (oldBundle === bundle && oldBuild !== build) fs.rmSync(path.join(cacheDir, old), { force: true });
+      const [oldBundle, , oldInstall, oldBuild] = old.split('@');
+      const stale = oldBundle === bundle && oldInstall === install && oldBuild !== build;
+      if (stale || Date.now() - fs.statSync(path.join(cacheDir, old)).mtimeMs > MONTH_MS) fs.rmSync(path.join(cacheDir, old), { force: true });
     }
     const temp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
@@ -66,7 +76,8 @@ function load(name) {
   const source = fs.readFileSync(file, 'utf8');
   const stat = fs.statSync(file);
   const variant = name === 'cli.js' ? commandWords() : 'all';
-  const cacheFile = cacheDir && path.join(cacheDir, `${name}@${variant}@${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`);
+  const build = `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`;
+  const cacheFile = cacheDir && path.join(cacheDir, `${name}@${variant}@${installId()}@${build}`);
   const cachedData = cacheFile && readCache(cacheFile);
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: file, cachedData });

@@ -19,6 +19,7 @@ import {
   MODEL_ROUTE_NAME,
   modelListBody,
   planRoutes,
+  type PlannedRoute,
   type RoutePlan,
 } from './model-routes.js';
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
@@ -495,21 +496,38 @@ export class GatewayFiles {
       if (!destination) continue;
       const path = FILES.route(route.name);
       await this.openWithTemplate(path, 'provider/ingress.yaml');
+      const models = route.tier === 'entry' ? configured.find((c) => c.id === route.provider)!.models : undefined;
+      if (route.tier === 'entry') await this.writeConsoleRoute(route.provider, entryNamesOf(route.provider));
+      // Most routes are unchanged by an edit: they are compared as read, not parsed for editing.
+      if (this.routeUpToDate(path, route, destination, models)) continue;
       const doc = this.edit(path);
       doc.setIn(['metadata', 'name'], route.name + INTERNAL);
       doc.setIn(['metadata', 'annotations', DESTINATION], destination);
       // Set in place (key order kept), so an unchanged route compares equal and is not rewritten.
       for (const kind of ['prefix', 'regex', 'exact']) if (kind !== route.match.kind) doc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
       doc.setIn(['metadata', 'annotations', MATCH_ANNOTATION(route.match.kind)], route.match.value);
-      if (route.tier === 'entry') {
-        const p = configured.find((c) => c.id === route.provider)!;
-        doc.setIn(['metadata', 'annotations', MODELS_ANNOTATION], p.models);
-        await this.writeConsoleRoute(route.provider, entryNamesOf(route.provider));
-      }
+      if (models !== undefined) doc.setIn(['metadata', 'annotations', MODELS_ANNOTATION], models);
       this.quoteAnnotations(doc);
     }
     for (const p of configured) this.setEntryMapping(p.id);
     await this.writeModelList(plan);
+  }
+
+  /**
+   * Whether a route file already holds what syncRoutes would set: then editing it would leave it equal as
+   * data, and commit would not write it (see changes()). Annotation values must all be strings already,
+   * as quoteAnnotations would make them.
+   */
+  private routeUpToDate(path: string, route: PlannedRoute, destination: string, models: string | undefined): boolean {
+    const file = this.files.get(path);
+    if (!file || file.deleted || file.original === null || file.doc || file.edited) return false;
+    const metadata = at(file.plain, ['metadata']) as { name?: unknown; annotations?: Record<string, unknown> } | undefined;
+    const annotations = metadata?.annotations;
+    if (metadata?.name !== route.name + INTERNAL || !annotations || typeof annotations !== 'object' || Array.isArray(annotations)) return false;
+    if (!Object.values(annotations).every((value) => typeof value === 'string')) return false;
+    if (annotations[DESTINATION] !== destination || annotations[MATCH_ANNOTATION(route.match.kind)] !== route.match.value) return false;
+    if (['prefix', 'regex', 'exact'].some((kind) => kind !== route.match.kind && Object.hasOwn(annotations, MATCH_ANNOTATION(kind)))) return false;
+    return models === undefined || annotations[MODELS_ANNOTATION] === models;
   }
 
   /** `<service>:<port>` of a provider, from its ai-proxy match rule and McpBridge registry. */
@@ -528,17 +546,20 @@ export class GatewayFiles {
   private async writeConsoleRoute(id: string, names: readonly string[]): Promise<void> {
     const path = FILES.aiRoute(id);
     await this.openWithTemplate(path, 'provider/ai-route.yaml');
+    const wanted = (previous: Record<string, unknown>) =>
+      JSON.stringify(
+        { ...previous, name: id, upstreams: [{ provider: id }], modelPredicates: names.map((name) => ({ matchType: 'PRE', matchValue: `${name}/` })), version: previous.version ?? '1' },
+        null,
+        2,
+      ) + '\n';
+    const file = this.files.get(path)!;
+    if (file.original !== null && !file.doc && !file.edited) {
+      const current = file.plain as { metadata?: { name?: unknown }; data?: { data?: unknown } } | undefined;
+      if (current?.metadata?.name === `ai-route-${id}` && current.data?.data === wanted(parseRouteData(current.data?.data))) return;
+    }
     const routeDoc = this.edit(path);
     routeDoc.setIn(['metadata', 'name'], `ai-route-${id}`);
-    const previous = parseRouteData(routeDoc.getIn(['data', 'data']));
-    const data = {
-      ...previous,
-      name: id,
-      upstreams: [{ provider: id }],
-      modelPredicates: names.map((name) => ({ matchType: 'PRE', matchValue: `${name}/` })),
-      version: previous.version ?? '1',
-    };
-    const literal = routeDoc.createNode(JSON.stringify(data, null, 2) + '\n');
+    const literal = routeDoc.createNode(wanted(parseRouteData(routeDoc.getIn(['data', 'data']))));
     if (this.yaml!.isScalar(literal)) literal.type = 'BLOCK_LITERAL';
     routeDoc.setIn(['data', 'data'], literal);
   }
@@ -573,6 +594,10 @@ export class GatewayFiles {
     await this.openWithTemplate(FILES.modelList, 'wasmplugins/custom-response.internal.yaml');
     const body = modelListBody(plan, this.routedProviders(), this.autoRouting().enabled);
     const rule = { ingress: [MODEL_LIST_ROUTE], configDisable: false, config: { status_code: 200, headers: ['content-type=application/json'], body } };
+    const rules = at(this.view(FILES.modelList), ['spec', 'matchRules']);
+    const current = (Array.isArray(rules) ? rules : []).find((r) => Array.isArray(r?.ingress) && r.ingress.includes(MODEL_LIST_ROUTE));
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (current && same(current.ingress, rule.ingress) && current.configDisable === false && same(current.config, rule.config)) return;
     this.replaceInSeq(FILES.modelList, ['spec', 'matchRules'], (n) => {
       const ingress = n.get('ingress') as YAMLSeq | undefined;
       return Boolean(ingress && this.yaml!.isSeq(ingress) && ingress.items.some((i) => (this.yaml!.isScalar(i) ? i.value : i) === MODEL_LIST_ROUTE));
