@@ -4,7 +4,7 @@ import { commandHint } from './command-line.js';
 import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
-import { AUTO_MODEL } from './gateway-files.js';
+import { AUTO_MODEL, type GatewayFiles } from './gateway-files.js';
 import { checkAutoRouting, currentProblems } from './route-integrity.js';
 import { checkModelName, checkPattern, insertRule, parseRuleId, triggerToPattern } from './routing.js';
 
@@ -97,7 +97,7 @@ export async function setFallbackChain(options: Record<string, unknown>, out: Ou
   const deployment = await resolveDeployment(options);
   const { result, reload } = await editGateway(
     deployment,
-    ({ files }) => {
+    async ({ files }) => {
       const existing = files.fallbackChains().find((c) => c.model === model);
       if (remove) {
         if (!existing) throw new UsageError(`${model} has no fallback chain`, { hint: `see the chains with ${commandHint('route list', deployment)}` });
@@ -116,6 +116,7 @@ export async function setFallbackChain(options: Record<string, unknown>, out: Ou
         return { model: m, provider: target.provider, upstreamModel: target.upstreamModel };
       });
       files.setFallbackChain(model, { model, to, on });
+      await warnAboutCarriedHeaders(files, steps, out);
       return { model, to, on, steps, provider: primary.provider as string | null };
     },
     { writeMode },
@@ -124,4 +125,21 @@ export async function setFallbackChain(options: Record<string, unknown>, out: Ou
   if (remove) out.say(`Removed the fallback chain of ${model} (${result.to.join(' -> ')}).`);
   else out.say(`${model} (${result.provider}) falls back on ${result.on.join(',')} to ${result.steps.map((s) => `${s.model} (${s.provider})`).join(', then ')}.`);
   out.say(describeReload(reload, deployment));
+}
+
+/**
+ * A redirected request keeps the request headers the filters changed on the first try (the Higress envoy's
+ * redirect_policy.cc reuses the stream's header map), ai-proxy's Authorization with the first provider's key
+ * included. So key-auth sees a provider key instead of the client's, and a step provider with no key of its own
+ * receives the previous one. Read from the sources, not seen on the real image: a warning, not a refusal.
+ */
+async function warnAboutCarriedHeaders(files: GatewayFiles, steps: { model: string; provider: string }[], out: Output): Promise<void> {
+  const { accessControlState } = await import('./access.js');
+  if ((await accessControlState(files)).enabled) {
+    out.warn('gateway access keys are on: a request handed to the next provider carries the first provider\'s key in Authorization, which key-auth refuses (401/403); see README "When a provider fails"');
+  }
+  const keyless = steps.filter((s) => files.configuredProviders().find((p) => p.id === s.provider)?.tokens.length === 0);
+  for (const s of keyless) {
+    out.warn(`${s.provider} (for ${s.model}) has no key: a request handed on to it carries the previous provider's key in Authorization`);
+  }
 }

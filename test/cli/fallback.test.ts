@@ -118,6 +118,19 @@ describe('route fallback: the files, as the controller and ai-proxy read them', 
     expect(JSON.stringify(res.get('wasmplugins/ai-proxy.internal.yaml'))).not.toContain('~ai-fallback');
   });
 
+  test('warnings: a keyless step provider gets the previous key; access keys on refuse the handed-on request', async () => {
+    expect((await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', '192.168.1.50', '--models', 'llama3.2'])).exitCode).toBe(0);
+    const keyless = await cli(['route', 'fallback', '--model', 'gpt-4o', '--to', 'llama3.2']);
+    expect(keyless.exitCode, keyless.stderr).toBe(0);
+    expect(keyless.stderr).toContain("ollama (for llama3.2) has no key: a request handed on to it carries the previous provider's key");
+    expect(keyless.stderr).not.toContain('access keys are on');
+    expect((await cli(['access', 'enable'])).exitCode).toBe(0);
+    const guarded = await cli(['route', 'fallback', '--model', 'gpt-4o', '--to', 'deepseek-chat']);
+    expect(guarded.exitCode, guarded.stderr).toBe(0);
+    expect(guarded.stderr).toContain('gateway access keys are on');
+    expect((await cli(['doctor', '--json'])).stdout).toContain('fallback chains with gateway access keys on');
+  });
+
   test('doctor says when a chain exists but the image\'s global custom_response filter is missing', async () => {
     expect((await cli(['route', 'fallback', '--model', 'gpt-4o', '--to', 'deepseek-chat'])).exitCode).toBe(0);
     const doctor = JSON.parse((await cli(['doctor', '--json'])).stdout);

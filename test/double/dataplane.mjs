@@ -355,7 +355,10 @@ export function createDataPlane({ store, writeAccessLog }) {
       const answer = (status, fromUpstream, relay, discard = () => {}) => {
         const decision = onAnswer({ envoyFilters: envoyFilters(), routeName: route?.name, status, fromUpstream, state: redirectState });
         if (decision.action === 'redirect') {
-          const next = { ...downstreamHeaders, ...decision.requestHeaders };
+          // The redirect reuses the stream's request header map with every change the filters made to it
+          // (redirect_policy.cc: downstream_headers_ is the map the filters share; recreateStream keeps it):
+          // key-auth's X-Mse-Consumer and ai-proxy's Authorization included.
+          const next = { ...headers, ...decision.requestHeaders };
           const nextRoute = selectRoute(store, { ...next, ...(routed.headerName ? { [routed.headerName]: routed.model } : {}) }, pathname, req.method);
           if (nextRoute) {
             decision.commit();
@@ -413,6 +416,7 @@ export function createDataPlane({ store, writeAccessLog }) {
       const send = (token) => {
         if (token !== undefined) {
           outHeaders.authorization = `Bearer ${token}`;
+          headers.authorization = outHeaders.authorization; // ai-proxy rewrites the stream's own header
           tried.push(token);
         }
         const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });

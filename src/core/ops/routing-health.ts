@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_CUSTOM_RESPONSE_FILE } from '../fallback-chains.js';
+import { accessControlState } from '../access.js';
 import { loadFiles } from '../gateway-read.js';
 import { chainsView, describeChain } from '../route-view.js';
 import { autoRoutingProblems } from '../route-integrity.js';
@@ -49,6 +50,14 @@ export async function routingFindings(dataFolder: string): Promise<Finding[]> {
       status: 'warn',
       message: `fallback chains exist but ${GLOBAL_CUSTOM_RESPONSE_FILE} is missing: without it the gateway has no custom_response filter, so no request falls back`,
       fix: 'the image puts it back when the gateway starts (it copies its defaults without overwriting): get-ai-gateway stop, then start',
+    });
+  }
+  if (chains.length > 0 && (await accessControlState(files)).enabled) {
+    findings.push({
+      check: 'fallback',
+      status: 'warn',
+      message: "fallback chains with gateway access keys on: a request handed to the next provider carries the first provider's key in Authorization, which key-auth refuses",
+      fix: 'remove the chains (get-ai-gateway route fallback --model <model> --remove) or turn access keys off on a loopback-only gateway',
     });
   }
   for (const chain of chains.filter((c) => !c.active || c.to.some((s) => !s.provider))) {

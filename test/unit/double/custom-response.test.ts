@@ -151,6 +151,7 @@ describe('double ai-proxy rule order (wasm-go pkg/matcher/rule_matcher.go:140-17
 const upstreams: { server: http.Server; seen: { model: string; auth: string }[]; status: () => number }[] = [];
 let gateway: http.Server;
 let gatewayPort: number;
+let aiProxy: { spec: { defaultConfig: { providers: Record<string, any>[] }; matchRules: object[] } };
 const statuses = [503, 503, 200];
 
 function ingress(name: string, port: number, headers: Record<string, string>) {
@@ -182,7 +183,7 @@ beforeAll(async () => {
     ingress('other.internal', ports[0]!, { 'x-higress-llm-model': 'n' }),
   ];
   const provider = (id: string, mapping: Record<string, string> = {}) => ({ id, type: 'openai', apiTokens: [`key-${id}`], modelMapping: mapping });
-  const aiProxy = {
+  aiProxy = {
     spec: {
       defaultConfig: { providers: [provider('p0'), provider('p1'), provider('p2'), provider('p1~head-1', { m: 'm1' }), provider('p2~head-2', { m: 'm2' })] },
       matchRules: [
@@ -229,6 +230,21 @@ describe('double data path with a fallback chain', () => {
     for (const u of upstreams) u.seen.length = 0;
     expect(await chat('n')).toEqual({ status: 503, body: { from: 0 }, from: null });
     expect(upstreams[1]!.seen).toEqual([]);
+  });
+
+  test('the redirect keeps the request headers the filters changed: a step provider with no key gets the previous key', async () => {
+    const step = aiProxy.spec.defaultConfig.providers.find((p) => p.id === 'p1~head-1')!;
+    const tokens = step.apiTokens;
+    step.apiTokens = [];
+    statuses[1] = 200;
+    try {
+      for (const u of upstreams) u.seen.length = 0;
+      expect((await chat('m')).status).toBe(200);
+      expect(upstreams[1]!.seen).toEqual([{ model: 'm1', auth: 'Bearer key-p0' }]);
+    } finally {
+      step.apiTokens = tokens;
+      statuses[1] = 503;
+    }
   });
 
   test('when every step fails the last answer is final (keep_original_response_code false)', async () => {
