@@ -11,11 +11,14 @@
 //                 proxied; https upstreams answer 502 (this sandbox has no internet anyway).
 //   ai-proxy      a provider entry the plugin rejects (unknown type, missing required field) fails the whole
 //                 plugin; FAIL_OPEN then bypasses it (aiProxyStartError).
-//                 matchRules entry whose service list holds the service -> activeProviderId -> provider ->
+//                 the first matchRules entry naming the route (`ingress`) or the service (aiProxyRuleFor) ->
+//                 activeProviderId -> provider ->
 //                 `Authorization: Bearer <token>` chosen, failed over, health-checked and retried as ai-proxy does
 //                 (./keypool.mjs); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
 //                 rewriting, no protocol translation.
 //   custom-response  a route-level rule answers the request itself (routing.mjs).
+//   custom_response  Envoy's filter (not the plugin above): a route's RedirectPolicy sends the same request through
+//                 routing again, with the headers the filters changed on it (./custom-response-filter.mjs).
 //   key-auth      ./keyauth.mjs, after model-router and before routing (both AUTHN; see there).
 //   access log    one JSON line per request in the real field names; `ai_log` is a JSON string with model,
 //                 input_token, output_token, llm_service_duration, present only when an ai-statistics
