@@ -619,8 +619,10 @@ export class GatewayFiles {
 
   /** Each chain with where its model and each step go now; steps that reach no provider are skipped. */
   chainPlan(): ChainPlan[] {
+    const chains = this.fallbackChains();
+    if (chains.length === 0) return []; // every change runs this: no route table without a chain
     const table = this.tableWithoutChains();
-    return this.fallbackChains().map((chain) => {
+    return chains.map((chain) => {
       const primary = this.reachIn(table, chain.model);
       const steps = chain.to.map((m) => ({ model: m, target: this.reachIn(table, m) }));
       return { chain, primary, steps, active: primary !== undefined && steps.some((s) => s.target) };
@@ -640,7 +642,7 @@ export class GatewayFiles {
       const head = chainHeadName(chain.model);
       const headPath = FILES.route(head);
       keepFiles.add(headPath);
-      await this.writeChainRoute(headPath, head, chain.model, primary?.destination, undefined, active || primary !== undefined);
+      await this.writeChainRoute(headPath, head, chain.model, primary?.destination, undefined, primary !== undefined);
       const doc = this.edit(headPath);
       doc.setIn(['metadata', 'annotations', FALLBACK_TO_ANNOTATION], chain.to.join(','));
       doc.setIn(['metadata', 'annotations', FALLBACK_ON_ANNOTATION], chain.on.join(','));
@@ -679,10 +681,10 @@ export class GatewayFiles {
     const fromKey = `higress.io/exact-match-header-${FALLBACK_FROM_HEADER}`;
     if (from) doc.setIn(['metadata', 'annotations', fromKey], from);
     else doc.deleteIn(['metadata', 'annotations', fromKey]);
+    // An Ingress with no rules gives the controller no route; the template's rule brings it back.
+    const rules = at(doc.toJS(), ['spec', 'rules']);
     if (!routes) doc.setIn(['spec', 'rules'], doc.createNode([]));
-    else if (!Array.isArray(at(doc.toJS(), ['spec', 'rules'])) || (at(doc.toJS(), ['spec', 'rules']) as unknown[]).length === 0) {
-      doc.setIn(['spec', 'rules'], doc.createNode(at(this.yaml!.parse(template('provider/ingress.yaml')), ['spec', 'rules'])));
-    }
+    else if (!Array.isArray(rules) || rules.length === 0) doc.setIn(['spec', 'rules'], doc.createNode(at(this.yaml!.parse(template('provider/ingress.yaml')), ['spec', 'rules'])));
     this.quoteAnnotations(doc);
   }
 
