@@ -16,13 +16,16 @@ const cli = (args: string[]) => runCli([...args, '--container-name', name], { en
 
 // a: ollama (gpt-4o, llama3.2), b: vllm (model-b), c: openai-compatible (model-c); each answers 503 while down.
 const down = { a: false, b: false, c: false };
+let slowA = false; // a answers after 5 s, beyond its --timeout-ms
 const mocks = {} as Record<keyof typeof down, MockUpstream>;
 const chatsTo = (m: keyof typeof down) => mocks[m].requests.filter((r) => r.path.endsWith('/chat/completions'));
 
 beforeAll(async () => {
   bed = loadTestBed();
   for (const m of ['a', 'b', 'c'] as const) {
-    mocks[m] = await startMockUpstream({ respond: () => (down[m] ? { status: 503, body: { error: { message: `${m} is down` } } } : undefined) });
+    mocks[m] = await startMockUpstream({
+      respond: () => (down[m] ? { status: 503, body: { error: { message: `${m} is down` } } } : m === 'a' && slowA ? { status: 200, body: { slow: true }, delayMs: 5000 } : undefined),
+    });
   }
   hostIp = await hostAddressForContainers(bed);
   const [httpPort, httpsPort, consolePort] = await freePorts(3);
@@ -96,6 +99,22 @@ describe('route fallback on a live gateway', () => {
     expect([chatsTo('a').length, chatsTo('b').length]).toEqual([1, 1]);
     expect(chatsTo('c').map((x) => [x.body.model, x.headers.authorization])).toEqual([['model-c', 'Bearer key-c']]);
     down.b = false;
+  }, 60_000);
+
+  test('the first provider times out (the gateway answers 504 itself): the second answers', async () => {
+    const timed = await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', hostIp, '--ollama-port', String(mocks.a.port), '--key', 'key-a', '--models', 'gpt-4o,llama3.2', '--timeout-ms', '1000']);
+    expect(timed.exitCode, timed.stderr).toBe(0);
+    down.a = false;
+    slowA = true;
+    try {
+      expect(await chat('llama3.2')).toEqual({ status: 504, fallbackFrom: null });
+      const r = await chat('gpt-4o');
+      expect(r.status).toBe(200);
+      expect(chatsTo('a').map((x) => x.body.model)).toEqual(['gpt-4o']);
+      expect(chatsTo('b').map((x) => x.body.model)).toEqual(['model-b']);
+    } finally {
+      slowA = false;
+    }
   }, 60_000);
 
   test('the first provider is unreachable (the gateway answers 503 itself): the second answers', async () => {
