@@ -561,9 +561,10 @@ export class GatewayFiles {
   /** The chains as the head Ingresses hold them, with this edit's changes. */
   fallbackChains(): FallbackChain[] {
     const chains = new Map<string, FallbackChain>();
-    for (const { name, obj } of this.ingresses()) {
-      if (!isChainHead(name.endsWith(INTERNAL) ? name.slice(0, -INTERNAL.length) : name)) continue;
-      const annotations = (at(obj, ['metadata', 'annotations']) ?? {}) as Record<string, unknown>;
+    // Only the heads are parsed (files are parsed on first look): we name each file after its Ingress.
+    for (const path of this.files.keys()) {
+      if (!path.startsWith('ingresses/') || !isChainHead(path.slice('ingresses/'.length, -`${INTERNAL}.yaml`.length))) continue;
+      const annotations = (at(this.view(path), ['metadata', 'annotations']) ?? {}) as Record<string, unknown>;
       const model = annotations[MATCH_ANNOTATION('exact')];
       const to = annotations[FALLBACK_TO_ANNOTATION];
       const on = annotations[FALLBACK_ON_ANNOTATION];
