@@ -52,6 +52,28 @@ Examples:
       await setDefaultRoute(options, createOutput(options));
     });
 
+  deploymentOptions(route.command('fallback').description("Name models to try, in turn, when a model's provider fails"))
+    .requiredOption('--model <model>', 'the exact model name the chain is for')
+    .option('--to <models>', 'models to try next, in order, comma-separated (each on the provider it resolves to)')
+    .option('--on <statuses>', 'statuses that move the request on: codes and classes (default: 401,403,408,429,5xx)')
+    .option('--remove', "remove the model's chain")
+    .option('--write-mode <mode>', WRITE_MODE)
+    .addHelpText(
+      'after',
+      `
+A failed request (a listed status from the provider, or the gateway's own 503 or 504) is sent again, with
+the same body, to the next model's provider. See the chains with: get-ai-gateway route list
+
+Examples:
+  $ get-ai-gateway route fallback --model gpt-4o --to claude-sonnet-4-5,deepseek-chat
+  $ get-ai-gateway route fallback --model gpt-4o --to deepseek-chat --on "429,5xx"
+  $ get-ai-gateway route fallback --model gpt-4o --remove`,
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { setFallbackChain } = await import('../core/route-commands.js');
+      await setFallbackChain(options, createOutput(options));
+    });
+
   deploymentOptions(route.command('test').description('Show which model higress/auto would pick for a message, and its provider'))
     .argument('<message>', 'the last user message')
     .addHelpText('after', '\nExamples:\n  $ get-ai-gateway route test "deep thinking: why is the sky blue?"')

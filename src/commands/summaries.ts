@@ -5,7 +5,7 @@ export const SUMMARIES = {
   delete: 'Remove the gateway container (the data folder is kept unless --purge)',
   config: 'Manage provider API keys (hot reload, no restart)',
   access: 'Manage gateway access keys: who may call the gateway (hot reload)',
-  route: 'Manage auto-routing rules for model higress/auto (hot reload)',
+  route: 'Manage auto-routing for higress/auto and fallback chains across providers (hot reload)',
   status: 'Show the gateway container, its readiness, providers and drift from the settings (exit 1 unless running and ready)',
   logs: "Show the gateway container's log, or one component's log inside it",
   usage: 'Token usage, errors and latency from the access log',

@@ -28,6 +28,21 @@ import { packageFile } from '../package-files.js';
 import { editRulesText, type RulesTextEdit } from './rules-text.js';
 
 import { describeResilience, modelMappingFor, type Resilience } from './resilience.js';
+import {
+  CHAIN_NAME,
+  chainEnvoyFilter,
+  chainHeadName,
+  chainStepName,
+  DEFAULT_FALLBACK_ON,
+  derivedProviderId,
+  FALLBACK_FROM_HEADER,
+  FALLBACK_ON_ANNOTATION,
+  FALLBACK_TO_ANNOTATION,
+  isChainHead,
+  isDerivedProvider,
+  type FallbackChain,
+} from './fallback-chains.js';
+import { buildRouteTable, mapModel, routeFor } from './model-resolve.js';
 export const FILES = {
   aiProxy: 'wasmplugins/ai-proxy.internal.yaml',
   modelRouter: 'wasmplugins/model-router.internal.yaml',
@@ -48,6 +63,8 @@ export const FILES = {
   route: (name: string) => `ingresses/${name}${INTERNAL}.yaml`,
   modelList: 'wasmplugins/custom-response.internal.yaml',
   modelListRoute: 'ingresses/ai-model-list.internal.yaml',
+  /** A fallback chain's redirects (fallback-chains.ts), by the chain's head route name. */
+  chainFilter: (head: string) => `envoyfilters/${head}${INTERNAL}.yaml`,
 } as const;
 
 /** The model list as the user gave it, on the provider's entry Ingress (the route itself matches `<id>/…`). */
@@ -76,6 +93,25 @@ export interface ProviderConfig {
   extras: Extras;
   /** Failover, retries, timeouts, the user's model map: set when given, else the entry keeps what it has. */
   resilience?: Resilience;
+}
+
+export interface ChainTarget {
+  model: string;
+  provider: string;
+  /** `<service>:<port>` of the provider's route. */
+  destination: string;
+  /** The Ingress that takes the model without chains. */
+  route: string;
+  /** The model the provider receives (its modelMapping applied). */
+  upstreamModel: string;
+}
+
+export interface ChainPlan {
+  chain: FallbackChain;
+  /** Where the model goes first; undefined: no provider takes it, so the chain does nothing. */
+  primary: ChainTarget | undefined;
+  steps: { model: string; target: ChainTarget | undefined }[];
+  active: boolean;
 }
 
 export interface RoutingRule {
@@ -170,6 +206,8 @@ export class GatewayFiles {
   private readonly files = new Map<string, OwnedFile>();
   /** Model lists set in this edit (they reach the files in syncRoutes). */
   private readonly declaredModels = new Map<string, string>();
+  /** Fallback chains set (or removed: null) in this edit, by model; they reach the files in syncRoutes. */
+  private readonly declaredChains = new Map<string, FallbackChain | null>();
   private requestedFallback: string | undefined;
 
   private constructor(
@@ -186,7 +224,9 @@ export class GatewayFiles {
     const ids = (Array.isArray(entries) ? entries : []).map((e) => e?.id).filter((id): id is string => typeof id === 'string');
     // Every Ingress counts for routing (the console's and upstream's too), so all of them are read.
     const listed = opts.list ? (await opts.list('ingresses')).filter((f) => f.endsWith('.yaml')).map((f) => `ingresses/${f}`) : [];
-    await Promise.all([...new Set([...ids.map((id) => FILES.ingress(id)), ...listed, FILES.modelListRoute, FILES.modelList])].map((p) => files.open(p)));
+    // Chain filters are ours to replace or delete, so the ones there are read too.
+    const filters = opts.list ? (await opts.list('envoyfilters')).filter((f) => CHAIN_NAME.test(f.replace(/\.internal\.yaml$/, ''))).map((f) => `envoyfilters/${f}`) : [];
+    await Promise.all([...new Set([...ids.map((id) => FILES.ingress(id)), ...listed, ...filters, FILES.modelListRoute, FILES.modelList])].map((p) => files.open(p)));
     return files;
   }
 
@@ -264,7 +304,7 @@ export class GatewayFiles {
   configuredProviders(): ConfiguredProvider[] {
     const list = at(this.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
     return (Array.isArray(list) ? (list as Record<string, unknown>[]) : [])
-      .filter((entry) => entry && typeof entry === 'object' && isConfiguredEntry(entry))
+      .filter((entry) => entry && typeof entry === 'object' && !isDerivedProvider(String(entry.id)) && isConfiguredEntry(entry))
       .map((entry) => this.describe(entry));
   }
 
@@ -486,12 +526,15 @@ export class GatewayFiles {
   async syncRoutes(): Promise<void> {
     const plan = this.routePlan();
     const configured = this.routedProviders();
-    const planned = new Set(plan.routes.map((r) => r.name));
+    // A chained model's head Ingress takes the place of its exact route (same route key).
+    const chained = new Set(this.fallbackChains().map((c) => c.model));
+    const routes = plan.routes.filter((r) => !(r.tier === 'exact' && chained.has(r.pattern)));
+    const planned = new Set(routes.map((r) => r.name));
     for (const path of [...this.files.keys()]) {
       const name = path.startsWith('ingresses/') ? path.slice('ingresses/'.length, -`${INTERNAL}.yaml`.length) : '';
       if (MODEL_ROUTE_NAME.test(name) && !planned.has(name)) await this.deleteFile(path);
     }
-    for (const route of plan.routes) {
+    for (const route of routes) {
       const destination = this.destinationOf(route.provider);
       if (!destination) continue;
       const path = FILES.route(route.name);
@@ -510,6 +553,7 @@ export class GatewayFiles {
       this.quoteAnnotations(doc);
     }
     for (const p of configured) this.setEntryMapping(p.id);
+    await this.syncChains();
     await this.writeModelList(plan);
   }
 
@@ -528,6 +572,183 @@ export class GatewayFiles {
     if (annotations[DESTINATION] !== destination || annotations[MATCH_ANNOTATION(route.match.kind)] !== route.match.value) return false;
     if (['prefix', 'regex', 'exact'].some((kind) => kind !== route.match.kind && Object.hasOwn(annotations, MATCH_ANNOTATION(kind)))) return false;
     return models === undefined || annotations[MODELS_ANNOTATION] === models;
+  }
+
+  // ---- fallback chains (fallback-chains.ts) ----
+
+  /** The chains as the head Ingresses hold them, with this edit's changes. */
+  fallbackChains(): FallbackChain[] {
+    const chains = new Map<string, FallbackChain>();
+    // Only the heads are parsed (files are parsed on first look): we name each file after its Ingress.
+    for (const path of this.files.keys()) {
+      if (!path.startsWith('ingresses/') || !isChainHead(path.slice('ingresses/'.length, -`${INTERNAL}.yaml`.length))) continue;
+      const annotations = (at(this.view(path), ['metadata', 'annotations']) ?? {}) as Record<string, unknown>;
+      const model = annotations[MATCH_ANNOTATION('exact')];
+      const to = annotations[FALLBACK_TO_ANNOTATION];
+      const on = annotations[FALLBACK_ON_ANNOTATION];
+      if (typeof model !== 'string' || typeof to !== 'string' || !model || !to) continue;
+      chains.set(model, { model, to: to.split(','), on: (typeof on === 'string' && on ? on : DEFAULT_FALLBACK_ON).split(',') });
+    }
+    for (const [model, chain] of this.declaredChains) {
+      if (chain) chains.set(model, chain);
+      else chains.delete(model);
+    }
+    return [...chains.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+  }
+
+  /** Sets (or with null removes) the chain of a model; syncRoutes writes it. */
+  setFallbackChain(model: string, chain: FallbackChain | null): void {
+    this.declaredChains.set(model, chain);
+  }
+
+  /**
+   * Where a chat request for `model` goes when no chain exists: the controller's route order over every Ingress
+   * but the chains' (model-resolve.ts), then ai-proxy's modelMapping. Undefined: no configured provider takes it.
+   */
+  reachWithoutChains(model: string): ChainTarget | undefined {
+    return this.reachIn(this.tableWithoutChains(), model);
+  }
+
+  /**
+   * The routes as they would be with no chain: every Ingress but the chains', plus our exact route of each
+   * chained model, which syncRoutes does not write (it has the head's route key, so the controller would drop
+   * it as a duplicate: controller.go:567-604).
+   */
+  private tableWithoutChains(): ReturnType<typeof buildRouteTable> {
+    const chained = new Set(this.fallbackChains().map((c) => c.model));
+    const present = new Set(this.ingresses().map((i) => i.name));
+    const virtual = this.routePlan()
+      .routes.filter((r) => r.tier === 'exact' && chained.has(r.pattern) && !present.has(r.name + INTERNAL))
+      .map((r) => ({
+        name: r.name + INTERNAL,
+        obj: {
+          metadata: { annotations: { [DESTINATION]: this.destinationOf(r.provider), [MATCH_ANNOTATION('exact')]: r.pattern } },
+          spec: { rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix' }] } }] },
+        },
+      }));
+    return buildRouteTable([...this.ingresses().filter((i) => !CHAIN_NAME.test(i.name.replace(/\.internal$/, ''))), ...virtual]);
+  }
+
+  private reachIn(table: ReturnType<typeof buildRouteTable>, model: string): ChainTarget | undefined {
+    const route = routeFor(table, model);
+    const provider = route?.destination ? this.providerOfDestination(route.destination) : undefined;
+    if (!route?.destination || !provider || !this.hasProvider(provider)) return undefined;
+    return { model, provider, destination: route.destination, route: route.ingress, upstreamModel: mapModel(this.modelMapping(provider), model) };
+  }
+
+  /** Each chain with where its model and each step go now; steps that reach no provider are skipped. */
+  chainPlan(): ChainPlan[] {
+    const chains = this.fallbackChains();
+    if (chains.length === 0) return []; // every change runs this: no route table without a chain
+    const table = this.tableWithoutChains();
+    return chains.map((chain) => {
+      const primary = this.reachIn(table, chain.model);
+      const steps = chain.to.map((m) => ({ model: m, target: this.reachIn(table, m) }));
+      return { chain, primary, steps, active: primary !== undefined && steps.some((s) => s.target) };
+    });
+  }
+
+  /**
+   * Writes every chain: head and step Ingresses, the chain's EnvoyFilter, the derived ai-proxy entries and their
+   * route-level match rules (first in the list); removes what no chain needs any more. A chain whose model
+   * reaches no provider keeps its head Ingress (it holds the chain) with no rules, so it routes nothing.
+   */
+  private async syncChains(): Promise<void> {
+    const plans = this.chainPlan();
+    const keepFiles = new Set<string>();
+    const derived: { entry: Record<string, unknown>; route: string }[] = [];
+    for (const { chain, primary, steps, active } of plans) {
+      const head = chainHeadName(chain.model);
+      const headPath = FILES.route(head);
+      keepFiles.add(headPath);
+      await this.writeChainRoute(headPath, head, chain.model, primary?.destination, undefined, primary !== undefined);
+      const doc = this.edit(headPath);
+      doc.setIn(['metadata', 'annotations', FALLBACK_TO_ANNOTATION], chain.to.join(','));
+      doc.setIn(['metadata', 'annotations', FALLBACK_ON_ANNOTATION], chain.on.join(','));
+      this.quoteAnnotations(doc);
+      if (!active) continue;
+      const routes = [head + INTERNAL];
+      for (const step of steps) {
+        if (!step.target) continue;
+        const name = chainStepName(chain.model, routes.length);
+        const path = FILES.route(name);
+        keepFiles.add(path);
+        await this.writeChainRoute(path, name, chain.model, step.target.destination, routes[routes.length - 1], true);
+        const base = this.providerEntryPlain(step.target.provider);
+        if (base) derived.push({ entry: { ...base, id: derivedProviderId(step.target.provider, name), modelMapping: { [chain.model]: step.target.upstreamModel } }, route: name + INTERNAL });
+        routes.push(name + INTERNAL);
+      }
+      const filterPath = FILES.chainFilter(head);
+      keepFiles.add(filterPath);
+      await this.writeWholeResource(filterPath, chainEnvoyFilter(head + INTERNAL, routes, chain.on));
+    }
+    for (const path of [...this.files.keys()]) {
+      const name = path.replace(/^(ingresses|envoyfilters)\//, '').replace(/\.internal\.yaml$/, '');
+      if (path !== name && CHAIN_NAME.test(name) && !keepFiles.has(path)) await this.deleteFile(path);
+    }
+    this.setDerivedProviders(derived);
+  }
+
+  /** A head (from = undefined) or step Ingress of a chain; `routes: false` leaves it with no rules. */
+  private async writeChainRoute(path: string, name: string, model: string, destination: string | undefined, from: string | undefined, routes: boolean): Promise<void> {
+    await this.openWithTemplate(path, 'provider/ingress.yaml');
+    const doc = this.edit(path);
+    doc.setIn(['metadata', 'name'], name + INTERNAL);
+    doc.setIn(['metadata', 'annotations', DESTINATION], destination ?? '');
+    for (const kind of ['prefix', 'regex']) doc.deleteIn(['metadata', 'annotations', MATCH_ANNOTATION(kind)]);
+    doc.setIn(['metadata', 'annotations', MATCH_ANNOTATION('exact')], model);
+    const fromKey = `higress.io/exact-match-header-${FALLBACK_FROM_HEADER}`;
+    if (from) doc.setIn(['metadata', 'annotations', fromKey], from);
+    else doc.deleteIn(['metadata', 'annotations', fromKey]);
+    // An Ingress with no rules gives the controller no route; the template's rule brings it back.
+    const rules = at(doc.toJS(), ['spec', 'rules']);
+    if (!routes) doc.setIn(['spec', 'rules'], doc.createNode([]));
+    else if (!Array.isArray(rules) || rules.length === 0) doc.setIn(['spec', 'rules'], doc.createNode(at(this.yaml!.parse(template('provider/ingress.yaml')), ['spec', 'rules'])));
+    this.quoteAnnotations(doc);
+  }
+
+  /** Replaces a whole resource we own, keeping its resourceVersion so an unchanged one is not rewritten. */
+  private async writeWholeResource(path: string, value: Record<string, unknown>): Promise<void> {
+    const file = await this.open(path);
+    const version = at(this.view(path), ['metadata', 'resourceVersion']);
+    const wanted = structuredClone(value) as { metadata: Record<string, unknown> };
+    if (version !== undefined) wanted.metadata.resourceVersion = String(version);
+    if (file.original !== null && !file.deleted && JSON.stringify(this.view(path)) === JSON.stringify(wanted)) return;
+    if (file.deleted) file.deleted = false;
+    const doc = this.edit(path);
+    doc.contents = doc.createNode(wanted) as typeof doc.contents;
+  }
+
+  /** A provider's ai-proxy entry as plain data (for a derived copy). */
+  private providerEntryPlain(id: string): Record<string, unknown> | undefined {
+    const list = at(this.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
+    const entry = (Array.isArray(list) ? (list as Record<string, unknown>[]) : []).find((e) => e && typeof e === 'object' && e.id === id);
+    return entry ? structuredClone(entry) : undefined;
+  }
+
+  /**
+   * The derived entries replace the previous ones (regenerated from the base entry, so a key rotation reaches
+   * them), and their route-level rules go first in matchRules (rule_matcher.go:140-175: first match wins).
+   */
+  private setDerivedProviders(derived: { entry: Record<string, unknown>; route: string }[]): void {
+    const view = this.view(FILES.aiProxy);
+    const providers = (at(view, ['spec', 'defaultConfig', 'providers']) ?? []) as Record<string, unknown>[];
+    const rules = (at(view, ['spec', 'matchRules']) ?? []) as Record<string, any>[];
+    const isDerivedRule = (r: Record<string, any>) => isDerivedProvider(String(r?.config?.activeProviderId ?? ''));
+    const wantedRules = derived.map((d) => ({ ingress: [d.route], configDisable: false, config: { activeProviderId: d.entry.id } }));
+    const nowEntries = providers.filter((p) => isDerivedProvider(String(p?.id)));
+    const nowRules = rules.filter(isDerivedRule);
+    const sameRulesFirst = rules.slice(0, nowRules.length).every(isDerivedRule);
+    if (JSON.stringify(nowEntries) === JSON.stringify(derived.map((d) => d.entry)) && JSON.stringify(nowRules) === JSON.stringify(wantedRules) && sameRulesFirst) return;
+    const doc = this.edit(FILES.aiProxy);
+    const { isMap } = this.yaml!;
+    const providerSeq = this.seq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers']);
+    providerSeq.items = [...providerSeq.items.filter((n) => !(isMap(n) && isDerivedProvider(String(n.get('id'))))), ...derived.map((d) => doc.createNode(d.entry))];
+    const ruleSeq = this.seq(FILES.aiProxy, ['spec', 'matchRules']);
+    const ours = (n: unknown) => isMap(n) && isDerivedProvider(String(matchRuleProvider(n as YAMLMap) ?? ''));
+    ruleSeq.items = [...wantedRules.map((r) => doc.createNode(r)), ...ruleSeq.items.filter((n) => !ours(n))];
+    providerSeq.flow = false;
+    ruleSeq.flow = false;
   }
 
   /** `<service>:<port>` of a provider, from its ai-proxy match rule and McpBridge registry. */

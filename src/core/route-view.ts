@@ -3,7 +3,7 @@ import { commandHint } from './command-line.js';
 import chalk from 'chalk';
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
-import { AUTO_MODEL, type AutoRouting } from './gateway-files.js';
+import { AUTO_MODEL, type AutoRouting, type ChainPlan, type GatewayFiles } from './gateway-files.js';
 import { loadFiles } from './gateway-read.js';
 
 function routingView(routing: AutoRouting) {
@@ -14,17 +14,40 @@ function routingView(routing: AutoRouting) {
   };
 }
 
+/** Fallback chains as `route list` and `models resolve` show them: where the model and each step go now. */
+export function chainsView(files: GatewayFiles) {
+  // Reading the chains is cheap; planning them builds the route table, so only when there are some.
+  return (files.fallbackChains().length > 0 ? files.chainPlan() : []).map(chainView);
+}
+
+export function chainView({ chain, primary, steps, active }: ChainPlan) {
+  return {
+    model: chain.model,
+    provider: primary?.provider ?? null,
+    on: chain.on.join(','),
+    active,
+    to: steps.map((s) => ({ model: s.model, provider: s.target?.provider ?? null, upstreamModel: s.target?.upstreamModel ?? null })),
+  };
+}
+
+export function describeChain(c: ReturnType<typeof chainView>): string {
+  const steps = c.to.map((s) => (s.provider ? `${s.model} (${s.provider})` : `${s.model} (reaches no provider: skipped)`)).join(' -> ');
+  const state = c.provider === null ? '  [inactive: the model reaches no provider]' : c.active ? '' : '  [inactive: no step reaches a provider]';
+  return `${c.model} (${c.provider ?? 'no provider'}) -> ${steps}  on ${c.on}${state}`;
+}
+
 export async function listRoutes(options: Record<string, unknown>, out: Output): Promise<void> {
   const deployment = await resolveDeployment(options);
-  const routing = (await loadFiles(deployment)).autoRouting();
-  const view = routingView(routing);
+  const files = await loadFiles(deployment);
+  const routing = files.autoRouting();
+  const view = { ...routingView(routing), fallbackChains: chainsView(files) };
   if (out.json) return out.result(view);
   out.say(`Auto-routing for ${AUTO_MODEL}: ${routing.enabled ? chalk.green('on') : 'off'}; default model: ${routing.defaultModel ?? '(none)'}`);
-  if (view.rules.length === 0) {
-    out.say(`No rules. Add one with: ${commandHint('route add', deployment, '--model <model> --trigger "word|other words"')}`);
-    return;
-  }
+  if (view.rules.length === 0) out.say(`No rules. Add one with: ${commandHint('route add', deployment, '--model <model> --trigger "word|other words"')}`);
   for (const rule of view.rules) out.say(`  [${rule.id}] ${rule.pattern}  ->  ${rule.model}`);
+  if (view.fallbackChains.length === 0) return;
+  out.say('Fallback chains (the next model is tried when the one before answers a listed status):');
+  for (const chain of view.fallbackChains) out.say(`  ${describeChain(chain)}`);
 }
 
 export async function testRoute(message: string, options: Record<string, unknown>, out: Output): Promise<void> {

@@ -165,7 +165,7 @@ describe('route list / add / remove / default / test', () => {
     await cli(['route', 'add', '--model', 'claude-opus-4.5', '--trigger', 'deep thinking|深入思考']);
     const { exitCode, stdout } = await cli(['route', 'list', '--json']);
     expect(exitCode).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ enabled: true, defaultModel: 'qwen-turbo', rules: [{ id: 0, pattern: '(?i)^(deep thinking|深入思考)', model: 'claude-opus-4.5' }] });
+    expect(JSON.parse(stdout)).toEqual({ enabled: true, defaultModel: 'qwen-turbo', rules: [{ id: 0, pattern: '(?i)^(deep thinking|深入思考)', model: 'claude-opus-4.5' }], fallbackChains: [] });
   });
 
   test('triggers are escaped so c++ and why? mean themselves; route test explains the pick', async () => {

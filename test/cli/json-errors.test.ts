@@ -26,7 +26,7 @@ function parseError(stdout: string) {
 const COMMANDS = [
   ['start'], ['stop'], ['delete'], ['config', 'list'], ['config', 'add', '--provider', 'openai'], ['config', 'remove', '--provider', 'openai'],
   ['route', 'list'], ['route', 'add', '--model', 'm'], ['route', 'remove', '--rule-id', '0'], ['route', 'default', '--model', 'm'],
-  ['route', 'test', 'hello'], ['status'], ['logs'], ['usage'], ['doctor'], ['models'], ['openclaw'],
+  ['route', 'test', 'hello'], ['route', 'fallback', '--model', 'm'], ['status'], ['logs'], ['usage'], ['doctor'], ['models'], ['openclaw'],
 ];
 
 describe('--json errors: one JSON object on stdout with a stable code, for every command', () => {
@@ -48,6 +48,7 @@ describe('--json errors: one JSON object on stdout with a stable code, for every
     ['config remove (no gateway here)', ['config', 'remove', '--json', '--provider', 'openai'], 'deployment.not-found', 1],
     ['route add (no gateway here)', ['route', 'add', '--json', '--model', 'm', '--trigger', 't', '--default-model', 'd'], 'deployment.not-found', 1],
     ['route remove (bad id)', ['route', 'remove', '--json', '--rule-id', 'x'], 'usage.invalid', 2],
+    ['route fallback (a glob model)', ['route', 'fallback', '--json', '--model', 'gpt-*', '--to', 'x'], 'usage.invalid', 2],
     ['route default (missing --model)', ['route', 'default', '--json'], 'usage.missing-required-flag', 2],
     ['route test (missing message)', ['route', 'test', '--json'], 'usage.missing-argument', 2],
     ['logs', ['logs', '--json'], 'engine.unreachable', 1],

@@ -47,6 +47,8 @@ const COMMANDS: Record<string, string[]> = {
   'config add': ['config', 'add', '--provider', 'deepseek', '--key', 'sk-deepseek-0001'],
   'config remove': ['config', 'remove', '--provider', 'qwen'],
   'route add': ['route', 'add', '--model', 'deepseek-reasoner', '--trigger', 'prove|derive', '--default-model', 'deepseek-chat'],
+  // Head and step Ingresses, the chain's EnvoyFilter and ai-proxy's derived entry.
+  'route fallback': ['route', 'fallback', '--model', 'qwen-max', '--to', 'qwen-turbo'],
 };
 
 describe('a multi-file change killed after each of its steps is repaired by the next command', () => {

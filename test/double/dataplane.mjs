@@ -11,11 +11,14 @@
 //                 proxied; https upstreams answer 502 (this sandbox has no internet anyway).
 //   ai-proxy      a provider entry the plugin rejects (unknown type, missing required field) fails the whole
 //                 plugin; FAIL_OPEN then bypasses it (aiProxyStartError).
-//                 matchRules entry whose service list holds the service -> activeProviderId -> provider ->
+//                 the first matchRules entry naming the route (`ingress`) or the service (aiProxyRuleFor) ->
+//                 activeProviderId -> provider ->
 //                 `Authorization: Bearer <token>` chosen, failed over, health-checked and retried as ai-proxy does
 //                 (./keypool.mjs); the provider's `modelMapping` rewrites body.model (routing.mjs). No path
 //                 rewriting, no protocol translation.
 //   custom-response  a route-level rule answers the request itself (routing.mjs).
+//   custom_response  Envoy's filter (not the plugin above): a route's RedirectPolicy sends the same request through
+//                 routing again, with the headers the filters changed on it (./custom-response-filter.mjs).
 //   key-auth      ./keyauth.mjs, after model-router and before routing (both AUTHN; see there).
 //   access log    one JSON line per request in the real field names; `ai_log` is a JSON string with model,
 //                 input_token, output_token, llm_service_duration, present only when an ai-statistics
@@ -28,6 +31,7 @@ import { randomUUID } from 'node:crypto';
 import { applyKeyAuth } from './keyauth.mjs';
 import { createKeyPool } from './keypool.mjs';
 import { buildRoutes, customResponseFor, firstRoute, mapModel, re2 } from './routing.mjs';
+import { onAnswer } from './custom-response-filter.mjs';
 
 // model-router's default `enableOnPathSuffix`
 const MODEL_PATH_SUFFIXES = [
@@ -205,15 +209,29 @@ export function aiProxyStartError(plugin) {
   return undefined;
 }
 
-/** ai-proxy: the provider whose match rule names the service (none while the plugin failed to start). */
-export function providerFor(store, service) {
+/**
+ * ai-proxy's match rule for a request, as wasm-go's rule matcher picks it (pkg/matcher/rule_matcher.go:140-175):
+ * the rules in their order (the controller keeps matchRules' order, pkg/ingress/config/ingress_config.go:1040-1120),
+ * the first that matches wins: `ingress` names the route (`_match_route_`), `service` the upstream service (both:
+ * both must match); a `configDisable` rule is not sent at all (:1042-1044).
+ */
+export function aiProxyRuleFor(plugin, service, routeName) {
+  return (plugin?.spec?.matchRules ?? []).find((r) => {
+    if (r?.configDisable === true) return false;
+    const routes = Array.isArray(r?.ingress) && r.ingress.length > 0 ? r.ingress : undefined;
+    const services = Array.isArray(r?.service) && r.service.length > 0 ? r.service : undefined;
+    if (routes && !routes.includes(routeName)) return false;
+    if (services && !services.includes(service)) return false;
+    return Boolean(routes || services);
+  });
+}
+
+/** ai-proxy: the provider entry of the rule that matches (none while the plugin failed to start). */
+export function providerFor(store, service, routeName) {
   const plugin = store.get('wasmplugins', 'ai-proxy.internal');
   if (!isWasmPluginOn(plugin)) return undefined;
   if (aiProxyStartError(plugin)) return undefined;
-  const rule = (plugin.spec?.matchRules ?? []).find(
-    (r) => Array.isArray(r?.service) && r.service.includes(service) && r.configDisable !== true,
-  );
-  const id = rule?.config?.activeProviderId;
+  const id = aiProxyRuleFor(plugin, service, routeName)?.config?.activeProviderId;
   if (!id) return undefined;
   const providers = plugin.spec?.defaultConfig?.providers ?? [];
   return providers.find((p) => p?.id === id);
@@ -310,121 +328,161 @@ export function createDataPlane({ store, writeAccessLog }) {
 
     const raw = await readBody(req);
     log.bytes_received = raw.length;
-    let body;
-    try {
-      body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-    } catch {
-      body = undefined;
-    }
+    // The custom_response filter's state for this stream, kept across its internal redirects (./custom-response-filter.mjs).
+    const redirectState = {};
+    const envoyFilters = () => store.list('envoyfilters').map((r) => r.obj);
 
-    const headers = { ...req.headers };
-    const routed = applyModelRouter(store, req.url ?? '/', body);
-    if (routed.headerName) headers[routed.headerName] = routed.model;
-    let outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : raw;
-
-    const denied = applyKeyAuth(store, headers, req.url);
-    if (denied) return finish(denied.status, denied.headers, denied.body, '-');
-    const statistics = aiStatistics(store);
-    const logged = headerAttributes(statistics, headers);
-
-    const route = selectRoute(store, headers, pathname, req.method);
-    if (!route) return finish(404, { 'content-type': 'text/plain' }, '', 'NR');
-    log.route_name = route.name;
-    const custom = customResponseFor(
-      store.list('wasmplugins').map((r) => r.obj).filter((o) => o?.metadata?.labels?.['higress.io/wasm-plugin-name'] === 'custom-response'),
-      route.name,
-    );
-    if (custom) return finish(custom.status, custom.headers, custom.body);
-    if (!route.obj.metadata?.annotations?.['higress.io/destination']) return finish(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
-
-    const dest = resolveDestination(store, route.obj.metadata.annotations['higress.io/destination']);
-    log.upstream_cluster = `outbound|${dest.port}||${dest.service}`;
-    if (!dest.upstreamBase) {
-      return finish(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
-    }
-    const provider = providerFor(store, dest.service);
-    const providerHeader = provider?.id ? { 'x-double-provider': String(provider.id) } : {};
-    if (dest.protocol !== 'http') {
-      return finish(502, { 'content-type': 'text/plain', ...providerHeader }, `double: ${dest.protocol} upstreams are not supported`, 'UF');
-    }
-
-    const target = new URL(req.url ?? '/', dest.upstreamBase);
-    log.upstream_host = target.host;
-    const outHeaders = {};
-    for (const [k, v] of Object.entries(headers)) {
-      if (!HOP_BY_HOP.has(k) && k !== 'host' && k !== 'content-length') outHeaders[k] = v;
-    }
-    outHeaders['x-request-id'] = requestId;
-    outHeaders['content-length'] = String(outBody.length);
-    // ai-statistics (priority 900) reads the request before ai-proxy (priority 100) maps the model.
-    const requestedModel = body?.model;
-    if (provider?.modelMapping && body && typeof body.model === 'string') {
-      body.model = mapModel(provider.modelMapping, body.model);
-      outBody = Buffer.from(JSON.stringify(body));
-      outHeaders['content-length'] = String(outBody.length);
-    }
-    const pool = provider ? keyPoolFor(provider) : undefined;
-    const streaming = body?.stream === true;
-    const tried = [];
-
-    const timeoutMs = Number(provider?.timeout) > 0 ? Number(provider.timeout) : 120_000;
-    const upstreamStarted = Date.now();
-    const send = (token) => {
-      if (token !== undefined) {
-        outHeaders.authorization = `Bearer ${token}`;
-        tried.push(token);
+    /** One pass of the filter chain and router; a custom_response redirect runs it again with new headers. */
+    const pass = (downstreamHeaders, bodyBytes) => {
+      let body;
+      try {
+        body = bodyBytes.length ? JSON.parse(bodyBytes.toString('utf8')) : undefined;
+      } catch {
+        body = undefined;
       }
-      const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
-      upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
-      upReq.on('error', (err) => {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (err.code === 'TIMEOUT') finish(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
-        else finish(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
-      });
-      upReq.on('response', (upRes) => {
-        const status = upRes.statusCode ?? 502;
-        // Failover counts the first answer only; retry answers do not (failover.go:581-585, retry.go:80-105).
-        if (tried.length === 1 && pool) {
-          pool.record(token, status);
-          if (status !== 200 && pool.failover) pool.rememberEndpoint(target, outHeaders);
-        }
-        const retryWith = token !== undefined && pool ? pool.retryToken(status, streaming, tried) : undefined;
-        if (retryWith !== undefined) {
-          upRes.resume();
-          upRes.on('end', () => send(retryWith));
-          return;
-        }
-        const relay = { ...providerHeader };
-        for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) relay[k] = v;
-        res.writeHead(status, relay);
-        const chunks = [];
-        upRes.on('data', (c) => {
-          chunks.push(c);
-          res.write(c);
-        });
-        upRes.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          log.bytes_sent = Buffer.byteLength(text);
-          if (statistics) {
-            const usage = usageOf(text) ?? {};
-            log.ai_log = JSON.stringify({
-              ...logged,
-              model: requestedModel ?? '-',
-              input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
-              output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
-              llm_service_duration: Date.now() - upstreamStarted,
-            });
+      const headers = { ...downstreamHeaders };
+      const routed = applyModelRouter(store, req.url ?? '/', body);
+      if (routed.headerName) headers[routed.headerName] = routed.model;
+      let outBody = body !== undefined && routed.headerName ? Buffer.from(JSON.stringify(body)) : bodyBytes;
+
+      const denied = applyKeyAuth(store, headers, req.url);
+      if (denied) return finish(denied.status, denied.headers, denied.body, '-');
+      const statistics = aiStatistics(store);
+      const logged = headerAttributes(statistics, headers);
+
+      const route = selectRoute(store, headers, pathname, req.method);
+      /**
+       * An answer as custom_response sees it in the encode path: redirected (the same request again, new headers),
+       * or relayed with the filter's response headers. `relay(extraHeaders, status?)` sends it to the client.
+       */
+      const answer = (status, fromUpstream, relay, discard = () => {}) => {
+        const decision = onAnswer({ envoyFilters: envoyFilters(), routeName: route?.name, status, fromUpstream, state: redirectState });
+        if (decision.action === 'redirect') {
+          // The redirect reuses the stream's request header map with every change the filters made to it
+          // (redirect_policy.cc: downstream_headers_ is the map the filters share; recreateStream keeps it):
+          // key-auth's X-Mse-Consumer and ai-proxy's Authorization included.
+          const next = { ...headers, ...decision.requestHeaders };
+          const nextRoute = selectRoute(store, { ...next, ...(routed.headerName ? { [routed.headerName]: routed.model } : {}) }, pathname, req.method);
+          if (nextRoute) {
+            decision.commit();
+            return discard(() => pass(next, decision.body ? raw : Buffer.alloc(0)));
           }
-          finish(status, relay, undefined);
+          return relay({});
+        }
+        if (decision.action === 'finish') return relay(decision.headers, decision.status);
+        return relay({});
+      };
+      const local = (status, headers, payload, flags) =>
+        answer(status, false, (extra, override) => finish(override ?? status, { ...headers, ...extra }, payload, flags), (again) => again());
+
+      if (!route) return local(404, { 'content-type': 'text/plain' }, '', 'NR');
+      log.route_name = route.name;
+      const custom = customResponseFor(
+        store.list('wasmplugins').map((r) => r.obj).filter((o) => o?.metadata?.labels?.['higress.io/wasm-plugin-name'] === 'custom-response'),
+        route.name,
+      );
+      if (custom) return local(custom.status, custom.headers, custom.body);
+      if (!route.obj.metadata?.annotations?.['higress.io/destination']) return local(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
+
+      const dest = resolveDestination(store, route.obj.metadata.annotations['higress.io/destination']);
+      log.upstream_cluster = `outbound|${dest.port}||${dest.service}`;
+      if (!dest.upstreamBase) {
+        return local(503, { 'content-type': 'text/plain' }, 'no healthy upstream', 'UH');
+      }
+      const provider = providerFor(store, dest.service, route.name);
+      const providerHeader = provider?.id ? { 'x-double-provider': String(provider.id) } : {};
+      if (dest.protocol !== 'http') {
+        return local(502, { 'content-type': 'text/plain', ...providerHeader }, `double: ${dest.protocol} upstreams are not supported`, 'UF');
+      }
+
+      const target = new URL(req.url ?? '/', dest.upstreamBase);
+      log.upstream_host = target.host;
+      const outHeaders = {};
+      for (const [k, v] of Object.entries(headers)) {
+        if (!HOP_BY_HOP.has(k) && k !== 'host' && k !== 'content-length') outHeaders[k] = v;
+      }
+      outHeaders['x-request-id'] = requestId;
+      outHeaders['content-length'] = String(outBody.length);
+      // ai-statistics (priority 900) reads the request before ai-proxy (priority 100) maps the model.
+      const requestedModel = body?.model;
+      if (provider?.modelMapping && body && typeof body.model === 'string') {
+        body.model = mapModel(provider.modelMapping, body.model);
+        outBody = Buffer.from(JSON.stringify(body));
+        outHeaders['content-length'] = String(outBody.length);
+      }
+      const pool = provider ? keyPoolFor(provider) : undefined;
+      const streaming = body?.stream === true;
+      const tried = [];
+
+      const timeoutMs = Number(provider?.timeout) > 0 ? Number(provider.timeout) : 120_000;
+      const upstreamStarted = Date.now();
+      const send = (token) => {
+        if (token !== undefined) {
+          outHeaders.authorization = `Bearer ${token}`;
+          headers.authorization = outHeaders.authorization; // ai-proxy rewrites the stream's own header
+          tried.push(token);
+        }
+        const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
+        upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
+        upReq.on('error', (err) => {
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          if (err.code === 'TIMEOUT') local(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
+          else local(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
         });
-        upRes.on('error', () => res.destroy());
-      });
-      upReq.end(outBody);
+        upReq.on('response', (upRes) => {
+          const status = upRes.statusCode ?? 502;
+          // Failover counts the first answer only; retry answers do not (failover.go:581-585, retry.go:80-105).
+          if (tried.length === 1 && pool) {
+            pool.record(token, status);
+            if (status !== 200 && pool.failover) pool.rememberEndpoint(target, outHeaders);
+          }
+          const retryWith = token !== undefined && pool ? pool.retryToken(status, streaming, tried) : undefined;
+          if (retryWith !== undefined) {
+            upRes.resume();
+            upRes.on('end', () => send(retryWith));
+            return;
+          }
+          const discard = (again) => {
+            upRes.resume();
+            upRes.on('end', again);
+          };
+          answer(status, true, (extra, override) => {
+            const relay = { ...providerHeader };
+            for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) relay[k] = v;
+            Object.assign(relay, extra);
+            const finalStatus = override ?? status;
+            res.writeHead(finalStatus, relay);
+            const chunks = [];
+            upRes.on('data', (c) => {
+              chunks.push(c);
+              res.write(c);
+            });
+            upRes.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              log.bytes_sent = Buffer.byteLength(text);
+              if (statistics) {
+                const usage = usageOf(text) ?? {};
+                log.ai_log = JSON.stringify({
+                  ...logged,
+                  model: requestedModel ?? '-',
+                  input_token: usage.prompt_tokens ?? usage.input_tokens ?? 0,
+                  output_token: usage.completion_tokens ?? usage.output_tokens ?? 0,
+                  llm_service_duration: Date.now() - upstreamStarted,
+                });
+              }
+              finish(finalStatus, relay, undefined);
+            });
+            upRes.on('error', () => res.destroy());
+          }, discard);
+        });
+        upReq.end(outBody);
+      };
+      send(pool?.choose());
     };
-    send(pool?.choose());
+    pass({ ...req.headers }, raw);
   };
 }
 

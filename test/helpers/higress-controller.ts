@@ -3,6 +3,7 @@
  * own routing module (test/double/routing.mjs: written from the Go source, cited there and proven by
  * test/unit/double/routing.test.ts), never by our renderer or resolver, so the two can disagree.
  */
+import { aiProxyRuleFor } from '../double/dataplane.mjs';
 import { buildRoutes, firstRoute, mapModel, type DoubleRoute } from '../double/routing.mjs';
 
 type Doc = Record<string, any>;
@@ -21,19 +22,19 @@ export function controllerRoutes(resources: Map<string, Doc>): ControllerView {
   return { routes: table.routes, duplicated: table.duplicated, routeCount: table.routes.length };
 }
 
-/** ai-proxy: the provider entry whose match rule lists the destination's service. */
-export function providerBehind(resources: Map<string, Doc>, destination: string): Doc | undefined {
+/** ai-proxy: the provider entry of the first match rule that names the route or the destination's service. */
+export function providerBehind(resources: Map<string, Doc>, destination: string, route = ''): Doc | undefined {
   const service = destination.trim().replace(/:\d+$/, '');
   const proxy = resources.get('wasmplugins/ai-proxy.internal.yaml');
-  const rule = (proxy?.spec?.matchRules ?? []).find((r: Doc) => (r.service ?? []).includes(service));
+  const rule = aiProxyRuleFor(proxy, service, route);
   return (proxy?.spec?.defaultConfig?.providers ?? []).find((p: Doc) => p.id === rule?.config?.activeProviderId);
 }
 
-/** A chat request for `model`: the provider id that gets it and the model it receives, or undefined (404). */
-export function chatRequest(resources: Map<string, Doc>, view: ControllerView, model: string): { provider: string; model: string; ingress: string } | undefined {
-  const route = firstRoute(view, { pathname: '/v1/chat/completions', method: 'POST', headers: { 'x-higress-llm-model': model } });
+/** A chat request for `model` (with other request headers, e.g. a fallback redirect's): the provider id that gets it and the model it receives, or undefined (404). */
+export function chatRequest(resources: Map<string, Doc>, view: ControllerView, model: string, headers: Record<string, string> = {}): { provider: string; model: string; ingress: string } | undefined {
+  const route = firstRoute(view, { pathname: '/v1/chat/completions', method: 'POST', headers: { ...headers, 'x-higress-llm-model': model } });
   if (!route) return undefined;
-  const provider = providerBehind(resources, String(route.obj.metadata?.annotations?.['higress.io/destination'] ?? ''));
+  const provider = providerBehind(resources, String(route.obj.metadata?.annotations?.['higress.io/destination'] ?? ''), route.name);
   if (!provider) return undefined;
   return { provider: String(provider.id), model: mapModel(provider.modelMapping, model), ingress: route.name };
 }

@@ -24,7 +24,7 @@ export interface MockUpstream {
 
 export interface MockUpstreamOptions {
   /** answer a request yourself; return undefined to fall back to the default behaviour */
-  respond?: (req: RecordedRequest) => { status: number; body: unknown; headers?: Record<string, string> } | undefined;
+  respond?: (req: RecordedRequest) => { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number } | undefined;
 }
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
@@ -62,8 +62,13 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): Promise<Mo
 
       const custom = options.respond?.(rec);
       if (custom) {
-        res.writeHead(custom.status, { 'content-type': 'application/json', ...custom.headers });
-        res.end(typeof custom.body === 'string' ? custom.body : JSON.stringify(custom.body));
+        const answer = () => {
+          if (res.destroyed) return;
+          res.writeHead(custom.status, { 'content-type': 'application/json', ...custom.headers });
+          res.end(typeof custom.body === 'string' ? custom.body : JSON.stringify(custom.body));
+        };
+        if (custom.delayMs) setTimeout(answer, custom.delayMs).unref();
+        else answer();
         return;
       }
       const pathname = rec.path.split('?')[0];

@@ -1,4 +1,5 @@
 /** Doctor's look at the data folder: every resource parses, no stray temp files, no placeholders, no half providers. */
+import { isDerivedProvider } from '../fallback-chains.js';
 import { commandHint } from '../command-line.js';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -141,13 +142,14 @@ export function consistency(docs: Map<string, unknown>, run: CommandFor = (comma
     return [{ check: 'providers', status: 'warn', message: `${FILES.aiProxy} is missing: no provider is configured`, fix: run('config add', '--provider <name> --key-env <VAR>') }];
   }
   const spec = isRecord(aiProxy.spec) ? aiProxy.spec : {};
-  const entries = asArray(isRecord(spec.defaultConfig) ? spec.defaultConfig.providers : undefined).filter(isRecord);
+  // A fallback step's derived entry and its route-level rule are written together from the base entry (fallback-chains.ts).
+  const entries = asArray(isRecord(spec.defaultConfig) ? spec.defaultConfig.providers : undefined).filter(isRecord).filter((e) => !isDerivedProvider(String(e.id)));
   const providers = new Set(entries.map((e) => String(e.id)));
   const rules = new Set(
     asArray(spec.matchRules)
       .filter(isRecord)
       .map((r) => (isRecord(r.config) ? r.config.activeProviderId : undefined))
-      .filter((id): id is string => typeof id === 'string'),
+      .filter((id): id is string => typeof id === 'string' && !isDerivedProvider(id)),
   );
   const registries = new Set(
     asArray(isRecord(bridge) && isRecord(bridge.spec) ? bridge.spec.registries : undefined)

@@ -9,6 +9,8 @@ import { globMatches, parseModelList } from '../model-patterns.js';
 import { buildRouteTable, mapModel, routeFor, type RouteTable } from '../model-resolve.js';
 import { entryNamesOf, FALLBACK_ROUTE, INTERNAL, MODEL_ROUTE_NAME } from '../model-routes.js';
 import { AUTO_MODEL } from '../routing.js';
+import { isChainHead } from '../fallback-chains.js';
+import { chainsView } from '../route-view.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { readSettingsIn } from '../settings.js';
 
@@ -25,6 +27,8 @@ export interface Resolution {
   via: 'exact' | 'glob' | 'prefix' | 'fallback' | 'other' | null;
   /** The model name the provider receives (after ai-proxy's modelMapping, e.g. the `<id>/` prefix stripped). */
   upstreamModel: string | null;
+  /** The model's fallback chain (`route fallback`), when it has one: the models tried next, in order. */
+  fallback?: { on: string; active: boolean; to: { model: string; provider: string | null; upstreamModel: string | null }[] };
 }
 
 export interface Resolver {
@@ -35,6 +39,7 @@ export interface Resolver {
 function viaOf(ingress: string): Resolution['via'] {
   const name = ingress.endsWith(INTERNAL) ? ingress.slice(0, -INTERNAL.length) : ingress;
   if (name === FALLBACK_ROUTE) return 'fallback';
+  if (isChainHead(name)) return 'exact';
   if (MODEL_ROUTE_NAME.test(name)) return name.startsWith('model-1-') ? 'exact' : 'glob';
   return /^ai-route-/.test(name) ? 'prefix' : 'other';
 }
@@ -42,6 +47,7 @@ function viaOf(ingress: string): Resolution['via'] {
 /** The one resolver: the controller's route order and first match, then ai-proxy's modelMapping. */
 export function createResolver(files: GatewayFiles): Resolver {
   const table = buildRouteTable(files.ingresses());
+  let chains: ReturnType<typeof chainsView> | undefined;
   return {
     table,
     resolve(model: string): Resolution {
@@ -49,13 +55,18 @@ export function createResolver(files: GatewayFiles): Resolver {
       if (!route) return { model, provider: null, route: null, via: null, upstreamModel: null };
       const provider = route.destination ? (files.providerOfDestination(route.destination) ?? null) : null;
       const configured = provider !== null && files.hasProvider(provider);
-      return {
+      const resolution: Resolution = {
         model,
         provider: configured ? provider : null,
         route: route.ingress,
         via: viaOf(route.ingress),
         upstreamModel: configured ? mapModel(files.modelMapping(provider), model) : null,
       };
+      if (isChainHead(route.ingress.replace(/\.internal$/, ''))) {
+        const chain = (chains ??= chainsView(files)).find((c) => c.model === model);
+        if (chain) resolution.fallback = { on: chain.on, active: chain.active, to: chain.to };
+      }
+      return resolution;
     },
   };
 }
@@ -171,7 +182,9 @@ export function describeResolution(r: Resolution): string {
   if (!r.provider) return `${r.model}: route ${r.route} reaches no configured provider`;
   const how = { exact: 'exact name', glob: 'glob', prefix: 'provider prefix', fallback: 'fallback for unknown names', other: `route ${r.route} (not written by get-ai-gateway)` }[r.via ?? 'other'];
   const sent = r.upstreamModel !== r.model ? `, sent as "${r.upstreamModel}"` : '';
-  return `${r.model} -> ${r.provider} (${how}${sent})`;
+  const steps = r.fallback?.active ? r.fallback.to.filter((s) => s.provider).map((s) => `${s.model} (${s.provider})`) : [];
+  const chain = steps.length > 0 ? `; on ${r.fallback!.on} falls back to ${steps.join(', then ')}` : '';
+  return `${r.model} -> ${r.provider} (${how}${sent})${chain}`;
 }
 
 export async function runResolve(model: string, options: Record<string, unknown>, out: Output): Promise<void> {

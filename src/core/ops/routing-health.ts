@@ -1,5 +1,10 @@
 /** Doctor and status: what the gateway will really do with the routes (dropped, shadowed, orphaned, old layout). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GLOBAL_CUSTOM_RESPONSE_FILE } from '../fallback-chains.js';
+import { accessControlState } from '../access.js';
 import { loadFiles } from '../gateway-read.js';
+import { chainsView, describeChain } from '../route-view.js';
 import { autoRoutingProblems } from '../route-integrity.js';
 import type { Finding } from './findings.js';
 import { createResolver, gatewayBaseUrl, modelsView } from './models.js';
@@ -37,6 +42,26 @@ export async function routingFindings(dataFolder: string): Promise<Finding[]> {
   }
   for (const problem of autoRoutingProblems(files.autoRouting(), (m) => resolver.resolve(m))) {
     findings.push({ check: 'auto-routing', status: 'warn', message: problem.message, fix: problem.kind === 'orphan' ? 'configure a provider for it, or change the rule: get-ai-gateway route list' : `get-ai-gateway route remove --rule-id ${problem.ruleId}` });
+  }
+  const chains = chainsView(files);
+  if (chains.length > 0 && !existsSync(join(dataFolder, GLOBAL_CUSTOM_RESPONSE_FILE))) {
+    findings.push({
+      check: 'fallback',
+      status: 'warn',
+      message: `fallback chains exist but ${GLOBAL_CUSTOM_RESPONSE_FILE} is missing: without it the gateway has no custom_response filter, so no request falls back`,
+      fix: 'the image puts it back when the gateway starts (it copies its defaults without overwriting): get-ai-gateway stop, then start',
+    });
+  }
+  if (chains.length > 0 && (await accessControlState(files)).enabled) {
+    findings.push({
+      check: 'fallback',
+      status: 'warn',
+      message: "fallback chains with gateway access keys on: a request handed to the next provider carries the first provider's key in Authorization, which key-auth refuses",
+      fix: 'remove the chains (get-ai-gateway route fallback --model <model> --remove) or turn access keys off on a loopback-only gateway',
+    });
+  }
+  for (const chain of chains.filter((c) => !c.active || c.to.some((s) => !s.provider))) {
+    findings.push({ check: 'fallback', status: 'warn', message: `fallback chain ${describeChain(chain)}`, fix: `configure the missing provider, or change the chain: get-ai-gateway route fallback --model ${chain.model} --to …` });
   }
   if (findings.length === 0) findings.push({ check: 'routing', status: 'ok', message: `every provider reachable; unknown names go to ${view.fallback ?? '404 (no fallback)'}` });
   return findings;
