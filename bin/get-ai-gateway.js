@@ -21,12 +21,19 @@ function codeCacheDir() {
   return base ? path.join(base, 'get-ai-gateway') : undefined;
 }
 
-function readCache(file) {
+/** Only a folder of this user's, closed to others, is used: a cache is code. Undefined: not there yet. */
+function cacheDirUsable() {
   try {
     const stat = fs.statSync(cacheDir);
-    // Only a folder of this user's, closed to others: a cache is code.
-    if (process.getuid && (stat.uid !== process.getuid() || (stat.mode & 0o077) !== 0)) return undefined;
-    return fs.readFileSync(file);
+    return stat.isDirectory() && (!process.getuid || (stat.uid === process.getuid() && (stat.mode & 0o077) === 0));
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file) {
+  try {
+    return cacheDirUsable() ? fs.readFileSync(file) : undefined;
   } catch {
     return undefined;
   }
@@ -53,6 +60,7 @@ const MONTH_MS = 30 * 24 * 3600 * 1000;
 
 function writeCache(file, script) {
   try {
+    if (cacheDirUsable() === false) return;
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     // Caches of an older build of this install go, and any left unused for a month.
     const [bundle, , install, build] = path.basename(file).split('@');

@@ -1,6 +1,6 @@
 // The published package as a user gets it (issue 11): `npm pack`, `npm install --omit=dev` of the tarball into an
 // empty project (offline: nothing but the tarball is needed), then the installed command on a real engine.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -55,14 +55,15 @@ describe('the packed package', () => {
     const specifiers = new Set<string>();
     for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(join(dist, file), 'utf8');
-      // Static imports start a statement; dynamic ones are import("..."). esbuild writes double quotes.
-      for (const m of text.matchAll(/(?:^|;)import\s*(?:[^"';]*?from\s*)?"([^"]+)"|\bimport\("([^"]+)"\)/gm)) specifiers.add(m[1] ?? m[2]!);
-      // Bundled CommonJS code loads Node's built-ins through esbuild's __require.
-      for (const m of text.matchAll(/\b__require\("([^"]+)"\)/g)) specifiers.add(m[1]!);
+      // dist/ is CommonJS: every module is a require("...") (esbuild writes double quotes); no import() is left.
+      for (const m of text.matchAll(/\brequire\("([^"]+)"\)/g)) specifiers.add(m[1]!);
+      expect(text, file).not.toMatch(/\bimport\("/);
     }
     expect(specifiers.size).toBeGreaterThan(10);
     const builtin = (s: string) => s.startsWith('node:') || builtinModules.includes(s);
     expect([...specifiers].filter((s) => !builtin(s) && !s.startsWith('./'))).toEqual([]);
+    // The files beside it are the vendor bundles, all in the package.
+    for (const own of [...specifiers].filter((s) => s.startsWith('./'))) expect(existsSync(join(dist, own)), own).toBe(true);
   });
 
   test('--version, and npx finds the command', async () => {
