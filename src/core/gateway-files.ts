@@ -149,6 +149,8 @@ interface OwnedFile {
   plain: unknown;
   /** Created on first change. */
   doc: Document | null;
+  /** `doc` as plain data, kept until the next edit() of this file. */
+  docView?: { value: unknown };
   /** A change made as text instead (rules-text.ts): the new content, resourceVersion bumped. */
   edited?: RulesTextEdit;
   /** Written even when the document ends up equal to `original` (which then holds a text edit). */
@@ -264,13 +266,18 @@ export class GatewayFiles {
   private view(path: string): unknown {
     const file = this.files.get(path);
     if (!file || file.deleted) return undefined;
-    return file.doc ? file.doc.toJS() : (file.edited?.plain ?? file.plain);
+    if (file.doc) return (file.docView ??= { value: file.doc.toJS() }).value;
+    return file.edited?.plain ?? file.plain;
   }
 
-  /** The file as an editable document, marked changed. */
+  /**
+   * The file as an editable document, marked changed. Views of the file are kept until the next edit() (a large
+   * ai-proxy file is looked at once per route): change the document right after this call, before any view.
+   */
   private edit(path: string): Document {
     const file = this.files.get(path);
     if (!file) throw new Error(`${path} is not loaded`);
+    file.docView = undefined;
     if (!this.yaml) throw new Error('GatewayFiles was loaded read-only');
     if (file.edited) {
       // A text edit came first: it is the new starting point, and the file is written even if nothing else changes.

@@ -1,4 +1,5 @@
 /** Auto-routing rules that cannot work: a target model no route takes, or the same trigger twice. */
+import { commandHint } from './command-line.js';
 import { UsageError } from './errors.js';
 import type { AutoRouting, GatewayFiles } from './gateway-files.js';
 import type { Output } from '../ui/output.js';
@@ -45,7 +46,11 @@ export async function checkAutoRouting(files: GatewayFiles, before: RoutingProbl
   if (strict && fresh.length > 0) {
     throw new UsageError(`refused (--strict): ${fresh[0]!.message}`, { hint: 'configure a provider for that model, or change the rule; without --strict this is only a warning' });
   }
-  for (const p of after) out.warn(p.message);
+  // What the change introduced, one line each; what was already wrong, in one line (status and doctor list it).
+  for (const p of fresh) out.warn(p.message);
+  const old = after.length - fresh.length;
+  if (old === 1) out.warn(after.find((p) => known.has(p.message))!.message);
+  else if (old > 1) out.warn(`${old} auto-routing problems were there before this change (${after.filter((p) => known.has(p.message)).map((p) => (p.ruleId === null ? 'default model' : `[${p.ruleId}]`)).slice(0, 5).join(', ')}${old > 5 ? ', …' : ''}): see ${commandHint('route list')}`);
   return after;
 }
 

@@ -340,6 +340,16 @@ describe('routing: every provider reachable, names resolved as the gateway does'
     expect(removed.stderr).toContain('the default model sends higress/auto to qwen-turbo');
   });
 
+  test('a change warns about what it broke one by one, and about problems it found in one line', async () => {
+    for (const model of ['m-1', 'm-2', 'm-3']) expect((await cli(['route', 'add', '--model', model, '--trigger', model])).exitCode).toBe(0);
+    const add = await cli(['route', 'add', '--model', 'm-4', '--trigger', 'm-4']);
+    expect(add.exitCode).toBe(0);
+    const warnings = add.stderr.split('\n').filter((l) => l.startsWith('warning'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('rule [3] sends higress/auto to m-4, which no configured provider serves');
+    expect(warnings[1]).toMatch(/3 auto-routing problems were there before this change \(\[0\], \[1\], \[2\]\): see .*route list/);
+  });
+
   test("a previous version's layout is flagged by doctor and rewritten by the next change", async () => {
     // What the previous version wrote: one Ingress per provider, the model list as a regex, no <id>/ route.
     const path = join(data, 'ingresses/ai-route-aliyun.internal.yaml');

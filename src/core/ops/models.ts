@@ -45,16 +45,28 @@ function viaOf(ingress: string): Resolution['via'] {
 }
 
 /** The one resolver: the controller's route order and first match, then ai-proxy's modelMapping. */
+function memo<T>(compute: (key: string) => T): (key: string) => T {
+  const known = new Map<string, T>();
+  return (key) => {
+    if (!known.has(key)) known.set(key, compute(key));
+    return known.get(key)!;
+  };
+}
+
 export function createResolver(files: GatewayFiles): Resolver {
   const table = buildRouteTable(files.ingresses());
   let chains: ReturnType<typeof chainsView> | undefined;
+  // A resolver sees the files as they are when it is made: what it looks up per model is looked up once
+  // (auto-routing checks resolve every rule's model).
+  const providerOf = memo((destination: string) => files.providerOfDestination(destination) ?? null);
+  const configuredProvider = memo((id: string) => files.hasProvider(id));
   return {
     table,
     resolve(model: string): Resolution {
       const route = routeFor(table, model);
       if (!route) return { model, provider: null, route: null, via: null, upstreamModel: null };
-      const provider = route.destination ? (files.providerOfDestination(route.destination) ?? null) : null;
-      const configured = provider !== null && files.hasProvider(provider);
+      const provider = route.destination ? providerOf(route.destination) : null;
+      const configured = provider !== null && configuredProvider(provider);
       const resolution: Resolution = {
         model,
         provider: configured ? provider : null,
