@@ -5,7 +5,7 @@ import { resolveDeployment } from './deployment.js';
 import { UsageError } from './errors.js';
 import { describeReload, editGateway, parseWriteMode } from './gateway-edit.js';
 import { AUTO_MODEL, type GatewayFiles } from './gateway-files.js';
-import { checkAutoRouting, currentProblems } from './route-integrity.js';
+import { checkAutoRouting } from './route-integrity.js';
 import { checkModelName, checkPattern, insertRule, parseRuleId, triggerToPattern } from './routing.js';
 
 export async function addRoute(options: Record<string, unknown>, out: Output): Promise<void> {
@@ -21,7 +21,7 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
   const { result, reload } = await editGateway(
     deployment,
     async ({ files, settings }) => {
-      const before = await currentProblems(files);
+      const before = files.autoRouting();
       const routing = files.autoRouting();
       const position = options.position === undefined ? undefined : parseRuleId(options.position, routing.rules.length, '--position', true);
       const fallback = defaultModel ?? routing.defaultModel;
@@ -69,7 +69,7 @@ export async function setDefaultRoute(options: Record<string, unknown>, out: Out
   const { reload } = await editGateway(
     deployment,
     async ({ files, settings }) => {
-      const before = await currentProblems(files);
+      const before = files.autoRouting();
       files.setAutoRouting({ ...files.autoRouting(), enabled: true, defaultModel: model });
       settings.autoRouting = true;
       settings.autoRoutingDefaultModel = model;

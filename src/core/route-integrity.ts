@@ -34,14 +34,19 @@ export function autoRoutingProblems(routing: AutoRouting, resolve: Resolve): Rou
 
 /**
  * After a change (files synced): warn about broken auto-routing on stderr, or with --strict refuse the whole
- * change (exit 2, nothing written). Only problems the change introduced count for --strict.
+ * change (exit 2, nothing written). Only problems the change introduced count for --strict. `before` is the
+ * problems before a change of providers (currentProblems), or the auto-routing before a change of rules only.
  */
-export async function checkAutoRouting(files: GatewayFiles, before: RoutingProblem[], strict: boolean, out: Output): Promise<RoutingProblem[]> {
+export async function checkAutoRouting(files: GatewayFiles, before: RoutingProblem[] | AutoRouting, strict: boolean, out: Output): Promise<RoutingProblem[]> {
   await files.syncRoutes();
   const { createResolver } = await import('./ops/models.js');
   const resolver = createResolver(files);
-  const after = autoRoutingProblems(files.autoRouting(), (m) => resolver.resolve(m));
-  const known = new Set(before.map((p) => p.message));
+  const resolved = new Map<string, { provider: string | null }>();
+  const resolve = (model: string) => resolved.get(model) ?? resolved.set(model, resolver.resolve(model)).get(model)!;
+  const after = autoRoutingProblems(files.autoRouting(), resolve);
+  // A change of the rules alone leaves the routes as they were: the rules before are checked on the same routes.
+  const problemsBefore = Array.isArray(before) ? before : autoRoutingProblems(before, resolve);
+  const known = new Set(problemsBefore.map((p) => p.message));
   const fresh = after.filter((p) => !known.has(p.message));
   if (strict && fresh.length > 0) {
     throw new UsageError(`refused (--strict): ${fresh[0]!.message}`, { hint: 'configure a provider for that model, or change the rule; without --strict this is only a warning' });
