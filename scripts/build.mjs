@@ -87,16 +87,21 @@ const VENDORS = [
   { name: 'json5', packages: ['json5'], contents: "module.exports = require('json5');" },
   { name: 'yaml', packages: ['yaml'], contents: "module.exports = require('yaml');" },
   { name: 're2js', packages: ['re2js'], contents: "module.exports = require('re2js');", lazy: ['RE2JS'] },
+  // chalk asks the terminal about colours as it loads; src/ui/colors.ts touches it only to colour something.
+  { name: 'chalk', packages: ['chalk'], contents: "module.exports = require('chalk').default;", lazy: ['default'] },
 ];
 const vendorFile = (name) => `./vendor-${name}.js`;
 
-/** A stand-in for a library export: a function whose properties, calls and `new` reach the real one. */
-const lazyExport = (file, name) =>
-  `export const ${name} = new Proxy(function () {}, {
-  get: (_, key) => load()[${JSON.stringify(name)}][key],
-  apply: (_, self, args) => Reflect.apply(load()[${JSON.stringify(name)}], self, args),
-  construct: (_, args) => Reflect.construct(load()[${JSON.stringify(name)}], args),
+/** A stand-in for a library export (`default`: what the vendor file exports): a function whose properties, calls and `new` reach the real one. */
+const lazyExport = (file, name) => {
+  const real = name === 'default' ? 'load()' : `load()[${JSON.stringify(name)}]`;
+  return `export ${name === 'default' ? 'default' : `const ${name} =`} new Proxy(function () {}, {
+  get: (_, key) => ${real}[key],
+  set: (_, key, value) => Reflect.set(${real}, key, value),
+  apply: (_, self, args) => Reflect.apply(${real}, self, args),
+  construct: (_, args) => Reflect.construct(${real}, args),
 });`;
+};
 
 const vendorsExternal = {
   name: 'vendors-external',

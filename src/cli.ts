@@ -3,7 +3,6 @@ import { CliError, UsageError } from './core/errors.js';
 import { closest } from './core/suggest.js';
 import { SUMMARIES } from './commands/summaries.js';
 import { buildProgram, selectedCommand } from './program.js';
-import { configureColors } from './ui/output.js';
 
 export interface ErrorReport {
   code: string;
@@ -67,7 +66,6 @@ const wantsJson = (args: string[]) => {
 };
 
 async function main(argv: string[]): Promise<number> {
-  configureColors();
   const args = argv.slice(2);
   const json = wantsJson(args);
   let program: Command | undefined;

@@ -1,6 +1,6 @@
 /** `config list`: read-only, so it loads no lock, no Docker client. */
 import { commandHint } from './command-line.js';
-import chalk from 'chalk';
+import { paint } from '../ui/colors.js';
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
 import type { ConfiguredProvider } from './gateway-files.js';
@@ -35,10 +35,10 @@ export async function listProviders(options: Record<string, unknown>, out: Outpu
     out.say(`Add one with: ${commandHint('config add', deployment, '--provider openai --key-env OPENAI_API_KEY')}`);
     return;
   }
-  out.say(chalk.dim(`Data folder: ${deployment.dataFolder} (${deployment.source})`));
+  out.say(paint().dim(`Data folder: ${deployment.dataFolder} (${deployment.source})`));
   for (const p of providers) {
     const extras = Object.entries(p.extras).map(([k, v]) => `${k}=${v}`).join(', ');
-    out.say(`${chalk.bold(p.name)} (${p.id})`);
+    out.say(`${paint().bold(p.name)} (${p.id})`);
     out.say(`  keys:   ${p.keys.join(', ') || '-'}`);
     out.say(`  models: ${p.models}`);
     if (extras) out.say(`  extras: ${extras}`);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkDataFolder, holdsNothingButOurLock, OUR_MARKER, removeCreatedFolders } from './data-folder-guard.js';
 import { OperationalError, UsageError } from './errors.js';
 import { FILES, GatewayFiles, MARKER_FILE, type FileChange } from './gateway-files.js';
@@ -79,9 +79,7 @@ export async function editGateway<T>(
       hint: `run ${commandHint('start')} first, or name the folder with --data-folder or the container with --container-name`,
     });
   }
-  const created = await mkdir(dataFolder, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-    throw new OperationalError(`could not create the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
-  });
+  const created = await createFolder(dataFolder);
   phaseDone('start-up');
   // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
   const [found] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
@@ -129,6 +127,20 @@ export async function editGateway<T>(
     phaseDone('confirm');
   }
   return { result: outcome.result, changed: outcome.changes.map((c) => c.path), reload };
+}
+
+/**
+ * mkdir -p of the data folder; the first folder it created, or undefined. A concurrent command that fails
+ * removes a folder it created (editGateway), possibly between mkdir's own two looks (EEXIST, then stat:
+ * ENOENT): the folder is then absent, and creating it again is the right answer, not an error.
+ */
+async function createFolder(dataFolder: string, attempts = 3): Promise<string | undefined> {
+  try {
+    return await mkdir(dataFolder, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempts > 1 && existsSync(dirname(dataFolder))) return createFolder(dataFolder, attempts - 1);
+    throw new OperationalError(`could not create the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });
+  }
 }
 
 interface LiveContainer {

@@ -1,6 +1,6 @@
 /** `route list` and `route test`: read-only, so they load no lock and no Docker client. */
 import { commandHint } from './command-line.js';
-import chalk from 'chalk';
+import { paint } from '../ui/colors.js';
 import type { Output } from '../ui/output.js';
 import { resolveDeployment } from './deployment.js';
 import { AUTO_MODEL, type AutoRouting, type ChainPlan, type GatewayFiles } from './gateway-files.js';
@@ -42,7 +42,7 @@ export async function listRoutes(options: Record<string, unknown>, out: Output):
   const routing = files.autoRouting();
   const view = { ...routingView(routing), fallbackChains: chainsView(files) };
   if (out.json) return out.result(view);
-  out.say(`Auto-routing for ${AUTO_MODEL}: ${routing.enabled ? chalk.green('on') : 'off'}; default model: ${routing.defaultModel ?? '(none)'}`);
+  out.say(`Auto-routing for ${AUTO_MODEL}: ${routing.enabled ? paint().green('on') : 'off'}; default model: ${routing.defaultModel ?? '(none)'}`);
   if (view.rules.length === 0) out.say(`No rules. Add one with: ${commandHint('route add', deployment, '--model <model> --trigger "word|other words"')}`);
   for (const rule of view.rules) out.say(`  [${rule.id}] ${rule.pattern}  ->  ${rule.model}`);
   if (view.fallbackChains.length === 0) return;

@@ -1,9 +1,5 @@
 /** How the CLI talks: results to stdout, progress and diagnostics to stderr; `--json` leaves stdout to one JSON object. */
-import chalk from 'chalk';
-
-export function configureColors(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stdout): void {
-  if ('NO_COLOR' in env || env.TERM === 'dumb' || !stream.isTTY) chalk.level = 0;
-}
+import { paint } from './colors.js';
 
 /** A person is watching: a TTY and not CI. Spinners and prompts only then. */
 export function isInteractive(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): boolean {
@@ -27,7 +23,7 @@ export function createOutput(opts: { json?: boolean } = {}): Output {
     json,
     say: (line = '') => (json ? process.stderr : process.stdout).write(line + '\n'),
     note: (line) => process.stderr.write(line + '\n'),
-    warn: (line) => process.stderr.write(`${chalk.yellow('warning:')} ${line}\n`),
+    warn: (line) => process.stderr.write(`${paint().yellow('warning:')} ${line}\n`),
     result: (value) => {
       if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
     },

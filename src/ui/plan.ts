@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import { paint } from './colors.js';
 import { providerById } from '../core/catalog.js';
 import { isLoopback } from '../core/access.js';
 import { maskSecret } from '../core/provider-config.js';
@@ -43,7 +43,7 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     files,
   };
   if (out.json) return out.result(result);
-  out.say(chalk.bold('Plan (dry run: nothing is written, Docker is not touched)'));
+  out.say(paint().bold('Plan (dry run: nothing is written, Docker is not touched)'));
   out.say(`  Timezone:        ${result.timezone ?? 'unknown'} (from ${result.timezoneSource})`);
   out.say(`  Image:           ${result.image}: ${result.imageReason}`);
   if (result.fallbackImages.length) out.say(`  Fallback images: ${result.fallbackImages.join(', ')}`);

@@ -1,5 +1,5 @@
 import { commandHint } from '../core/command-line.js';
-import chalk from 'chalk';
+import { paint } from './colors.js';
 import { join } from 'node:path';
 import { isLoopback, KEY_ENV, type AccessKey, type AccessState } from '../core/access.js';
 import { exampleModel } from '../core/catalog.js';
@@ -100,7 +100,7 @@ export function printWelcome(w: Welcome, out: Output): void {
   if (out.json) return out.result(w);
   const verb = { created: 'is up', recreated: 'was recreated and is up', started: 'started again', 'already-running': 'is already running' }[w.action];
   out.say('');
-  out.say(chalk.green.bold(`Higress AI Gateway ${verb}`) + chalk.dim(` (${w.container}, ready in ${(w.readyMs / 1000).toFixed(1)} s)`));
+  out.say(paint().green.bold(`Higress AI Gateway ${verb}`) + paint().dim(` (${w.container}, ready in ${(w.readyMs / 1000).toFixed(1)} s)`));
   for (const change of w.changes) out.say(`  Applied: ${change}${w.reload?.confirmed ? ` (hot-reloaded in ${w.reload.ms} ms)` : ''}`);
   out.say('');
   out.say(`  OpenAI-compatible ${w.endpoints.chatCompletions}`);
@@ -109,12 +109,12 @@ export function printWelcome(w: Welcome, out: Output): void {
   out.say(`  Providers         ${w.providers.map((p) => `${p.name} [${p.models}]`).join(', ') || 'none'}`);
   if (w.autoRouting.enabled) out.say(`  Auto-routing      model ${AUTO_MODEL}: ${w.autoRouting.rules} rule(s), default ${w.autoRouting.defaultModel}`);
   if (w.access.enabled) out.say(`  Access keys       required (${w.access.keys}): Authorization: Bearer <key> or x-api-key: <key>`);
-  else if (!isLoopback(w.bindAddress)) out.say(`  Access keys       ${chalk.yellow('off: anyone who reaches the port can use it')} (${w.enableAccess})`);
+  else if (!isLoopback(w.bindAddress)) out.say(`  Access keys       ${paint().yellow('off: anyone who reaches the port can use it')} (${w.enableAccess})`);
   out.say(`  Access log        ${w.accessLog}`);
   out.say(`  Configuration     ${w.dataFolder}`);
   if (w.access.newKey) {
     out.say('');
-    out.say(chalk.bold(`New access key "${w.access.newKey.name}" (shown only now; store it):`));
+    out.say(paint().bold(`New access key "${w.access.newKey.name}" (shown only now; store it):`));
     out.say(`  ${w.access.newKey.key}`);
     out.say(`Put it in ${KEY_ENV} for the example below and for clients (get-ai-gateway openclaw reads it from there).`);
     out.say(`More keys: get-ai-gateway access add --name <name>; list them: get-ai-gateway access list.`);

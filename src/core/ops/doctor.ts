@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import chalk from 'chalk';
+import { paint } from '../../ui/colors.js';
 import type { Output } from '../../ui/output.js';
 import { resolveDeployment } from '../deployment.js';
 import { REGISTRIES } from '../mirror.js';
@@ -338,9 +338,9 @@ export async function runDoctor(options: Record<string, unknown>, out: Output, d
 }
 
 export function printFindings(findings: Finding[], summary: Record<Level, number>, out: Output, dataFolder: string): void {
-  const badge: Record<Level, string> = { ok: chalk.green('ok  '), warn: chalk.yellow('warn'), fail: chalk.red('FAIL') };
+  const badge: Record<Level, string> = { ok: paint().green('ok  '), warn: paint().yellow('warn'), fail: paint().red('FAIL') };
   const width = Math.max(...findings.map((f) => f.check.length));
-  out.say(chalk.dim(`Data folder: ${dataFolder}`));
+  out.say(paint().dim(`Data folder: ${dataFolder}`));
   for (const f of findings) {
     out.say(`${badge[f.status]}  ${f.check.padEnd(width)}  ${f.message}`);
     if (f.fix && f.status !== 'ok') out.say(`${' '.repeat(6 + width + 2)}fix: ${f.fix}`);

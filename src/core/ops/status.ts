@@ -1,5 +1,5 @@
 /** `status`: the container, its readiness, the configured providers and drift from the settings file. */
-import chalk from 'chalk';
+import { paint } from '../../ui/colors.js';
 import type Dockerode from 'dockerode';
 import type { Output } from '../../ui/output.js';
 import { loadFiles } from '../gateway-read.js';
@@ -178,14 +178,14 @@ export async function runStatus(options: Record<string, unknown>, out: Output): 
 
 export function printStatus(r: StatusReport, out: Output): void {
   const label = (name: string) => `  ${name.padEnd(10)}`;
-  const good = (text: string) => chalk.green(text);
-  const bad = (text: string) => chalk.red(text);
+  const good = (text: string) => paint().green(text);
+  const bad = (text: string) => paint().red(text);
   if (!r.engine.reachable) {
-    out.say(`${chalk.bold(`Gateway ${r.containerName}`)}: ${bad('unknown')} (no Docker engine)`);
+    out.say(`${paint().bold(`Gateway ${r.containerName}`)}: ${bad('unknown')} (no Docker engine)`);
     out.say(`${label('engine:')}${r.engine.error ?? 'not reachable'}`);
     if (r.engine.hint) out.say(`${label('')}${r.engine.hint}`);
   } else if (!r.container) {
-    out.say(`${chalk.bold(`Gateway ${r.containerName}`)}: ${bad('not created')} (no container named ${r.containerName})`);
+    out.say(`${paint().bold(`Gateway ${r.containerName}`)}: ${bad('not created')} (no container named ${r.containerName})`);
     out.say(`${label('start:')}${r.startCommand}`);
   } else {
     const c = r.container;
@@ -193,7 +193,7 @@ export function printStatus(r: StatusReport, out: Output): void {
       c.state === 'running'
         ? good(`running for ${formatDuration(c.uptimeMs ?? 0)}`) + (c.startedAt ? ` (since ${c.startedAt.replace(/\.\d+Z$/, 'Z')})` : '')
         : bad(c.state) + (c.exitCode !== null ? ` (exit code ${c.exitCode})` : '');
-    out.say(`${chalk.bold(`Gateway ${r.containerName}`)}: ${state}${c.managed ? '' : chalk.yellow(' — not created by get-ai-gateway')}`);
+    out.say(`${paint().bold(`Gateway ${r.containerName}`)}: ${state}${c.managed ? '' : paint().yellow(' — not created by get-ai-gateway')}`);
     out.say(`${label('image:')}${c.image}`);
     for (const digest of c.digests) out.say(`${label('')}${digest}`);
     if (c.digests.length === 0) out.say(`${label('')}${c.imageId} (no registry digest: built or loaded locally)`);
@@ -203,14 +203,14 @@ export function printStatus(r: StatusReport, out: Output): void {
     out.say(`${label('restart:')}${c.restartPolicy}`);
     if (c.state === 'running') {
       out.say(`${label('gateway:')}${r.ready.gateway ? good('ready') : bad('not answering')}${r.ready.gatewayUrl ? ` (${r.ready.gatewayUrl})` : ''}`);
-      out.say(`${label('console:')}${r.ready.console ? good('ready') : chalk.yellow('not answering yet (the console starts last)')}${r.ready.consoleUrl ? ` (${r.ready.consoleUrl})` : ''}`);
+      out.say(`${label('console:')}${r.ready.console ? good('ready') : paint().yellow('not answering yet (the console starts last)')}${r.ready.consoleUrl ? ` (${r.ready.consoleUrl})` : ''}`);
     } else {
       out.say(`${label('start:')}${r.startCommand}`);
     }
   }
   out.say(`${label('data:')}${r.dataFolder} (from ${r.dataFolderSource}; name from ${r.containerNameSource})`);
   if (r.container?.dataFolderLabel && r.container.dataFolderLabel !== r.dataFolder) {
-    out.say(`${label('')}${chalk.yellow(`the container uses ${r.container.dataFolderLabel}`)}`);
+    out.say(`${label('')}${paint().yellow(`the container uses ${r.container.dataFolderLabel}`)}`);
   }
 
   out.say('');
@@ -228,13 +228,13 @@ export function printStatus(r: StatusReport, out: Output): void {
         ? `Auto-routing: on for model higress/auto, default ${a.defaultModel ?? '(none)'}, ${a.rules.length} rule${a.rules.length === 1 ? '' : 's'}`
         : 'Auto-routing: off',
     );
-    for (const problem of a.problems) out.say(`  ${chalk.yellow('problem:')} ${problem}`);
+    for (const problem of a.problems) out.say(`  ${paint().yellow('problem:')} ${problem}`);
   }
   if (r.container) {
     if (!r.settingsFile) out.say(`Settings: no default.cfg in ${r.dataFolder}; drift not checked`);
     else if (r.drift.length === 0) out.say('Settings: the container matches default.cfg');
     else {
-      out.say(chalk.yellow(`Settings drift (default.cfg differs from the container):`));
+      out.say(paint().yellow(`Settings drift (default.cfg differs from the container):`));
       for (const d of r.drift) out.say(`  ${describeDrift(d)}`);
       out.say(`  apply the settings with: ${r.startCommand} --recreate`);
     }
