@@ -32,18 +32,23 @@ const LEFT_OUT = [
 ];
 
 // Built-ins our own code imports but needs only for some commands: each function they export becomes a
-// function that loads the module on its first call (crypto alone costs about 5% of a bare Node start).
-// Importing anything else from them fails the build.
-const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises'];
+// function that loads the module on its first call (crypto alone costs about 5% of a bare Node start; https
+// brings tls, needed only for a remote engine). Importing anything but a function from them fails the
+// build; a class would need `new` and must not be imported from these.
+const LAZY_BUILTINS = [
+  { id: 'node:crypto', importer: /[\\/]src[\\/]/ },
+  { id: 'node:fs/promises', importer: /[\\/]src[\\/]/ },
+  { id: 'node:https', importer: /[\\/]src[\\/]docker[\\/]light-engine\.ts$/ },
+];
 const builtinFunctions = Object.fromEntries(
-  await Promise.all(LAZY_BUILTINS.map(async (id) => [id, Object.entries(await import(id)).filter(([name, v]) => name !== 'default' && typeof v === 'function').map(([name]) => name)])),
+  await Promise.all(LAZY_BUILTINS.map(async ({ id }) => [id, Object.entries(await import(id)).filter(([name, v]) => name !== 'default' && typeof v === 'function').map(([name]) => name)])),
 );
 
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
-      LAZY_BUILTINS.includes(args.path) && /[\\/]src[\\/]/.test(args.importer) ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+      LAZY_BUILTINS.some((l) => l.id === args.path && l.importer.test(args.importer)) ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: [

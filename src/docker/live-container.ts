@@ -6,7 +6,7 @@ import type { WriteMode } from '../core/gateway-edit.js';
 import type { InContainerOps } from '../core/store/index.js';
 import { realpathSync } from 'node:fs';
 import { LABEL_DATA_FOLDER, LABEL_MANAGED } from './container.js';
-import { connectLightEngine, fileInContainer, fileSizeInContainer, inspectContainer } from './light-engine.js';
+import { connectLightEngine, fileInContainer, fileSizeInContainer, inspectContainer, inspectPath } from './light-engine.js';
 import { waitUntil, WaitTimeoutError } from './wait.js';
 
 const APISERVER_LOG = '/var/log/higress/apiserver.log';
@@ -24,8 +24,8 @@ export function eventsSeen(logText: string, paths: string[]): boolean {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function openLiveContainer(deployment: Deployment, writeMode: WriteMode) {
-  const engine = await connectLightEngine();
-  const container = engine && (await inspectContainer(engine, deployment.containerName).catch(() => undefined));
+  const engine = await connectLightEngine(undefined, inspectPath(deployment.containerName));
+  const container = engine && (await inspectContainer(engine, deployment.containerName, engine.alongside).catch(() => undefined));
   const labels = container?.Config.Labels ?? {};
   // Only the container that mounts this data folder: a default-named container of another deployment is not ours to reload.
   const ours = labels[LABEL_MANAGED] === 'true' && sameFolder(labels[LABEL_DATA_FOLDER], deployment.dataFolder);
