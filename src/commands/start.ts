@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { addStartProviderFlags } from '../core/provider-flags.js';
+import { addStartProviderFlags, addStartResilienceFlags } from '../core/provider-flags.js';
 import { createOutput } from '../ui/output.js';
 import { SUMMARIES } from './summaries.js';
 
@@ -28,7 +28,7 @@ export function defineStartOptions(command: Command): Command {
     .option('--env-file <path>', 'take provider keys from a 0600 file of NAME_API_KEY=key lines')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print the result as JSON (errors too)');
-  return addStartProviderFlags(command);
+  return addStartResilienceFlags(addStartProviderFlags(command));
 }
 
 export function registerStart(program: Command): void {
@@ -61,6 +61,7 @@ Examples:
     // The same validation for --dry-run and the real run: planStart refuses what the run would refuse.
     const plan = planStart({ options, env: process.env, timezone });
     if (plan.exposureWarning) out.warn(plan.exposureWarning);
+    for (const warning of plan.warnings) out.warn(warning);
     if (options.dryRun) {
       const { printPlan } = await import('../ui/plan.js');
       await printPlan(plan, out);

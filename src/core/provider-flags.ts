@@ -51,16 +51,37 @@ export function addExtraFieldFlags(command: Command): Command {
 }
 
 /** Failover, retries, timeouts and model map of one provider's ai-proxy entry (core/resilience.ts). */
+const RESILIENCE_FLAGS: readonly [name: string, value: string, help: string][] = [
+  ['failover', '', 'take a failing key out of the pool and probe it back with a health check'],
+  ['health-check-model', '<model>', "model the health check asks (default: the provider's first usual model)"],
+  ['failure-threshold', '<n>', 'failures before a key is taken out (default: 3)'],
+  ['failover-on-status', '<list>', 'statuses that count as a failure, e.g. "429,5*" (default: 401,403,429,5*)'],
+  ['retries', '<n>', 'retry a failed non-streaming request up to n times with another key of the pool (0 = off)'],
+  ['retry-on-status', '<list>', 'statuses to retry on (default: 429,5*)'],
+  ['timeout-ms', '<ms>', "ai-proxy's timeout for its own calls (context files, tokens); not the LLM request"],
+  ['first-byte-timeout-ms', '<ms>', 'time to the first byte of a streaming answer, else 504'],
+  ['model-map', '<from=to,...>', 'rename models before the provider sees them: exact, prefix* or ~regex (with ${1})'],
+];
+
+const resilienceOption = (flag: string, [name, value, help]: (typeof RESILIENCE_FLAGS)[number]) => new Option(`--${flag}${value ? ` ${value}` : ''}`, help);
+
 export function addResilienceFlags(command: Command): Command {
-  const add = (option: Option) => command.addOption(option.helpGroup('Resilience (kept when not given):'));
-  add(new Option('--failover', 'take a failing key out of the pool and probe it back with a health check'));
-  add(new Option('--health-check-model <model>', "model the health check asks (default: the provider's first usual model)"));
-  add(new Option('--failure-threshold <n>', 'failures before a key is taken out (default: 3)'));
-  add(new Option('--failover-on-status <list>', 'statuses that count as a failure, e.g. "429,5*" (default: 401,403,429,5*)'));
-  add(new Option('--retries <n>', 'retry a failed non-streaming request up to n times with another key of the pool (0 = off)'));
-  add(new Option('--retry-on-status <list>', 'statuses to retry on (default: 429,5*)'));
-  add(new Option('--timeout-ms <ms>', 'upstream request timeout'));
-  add(new Option('--first-byte-timeout-ms <ms>', 'time to the first byte of a streaming answer'));
-  add(new Option('--model-map <from=to,...>', 'rename models before the provider sees them: exact, prefix* or ~regex (with ${1})'));
+  for (const spec of RESILIENCE_FLAGS) command.addOption(resilienceOption(spec[0], spec).helpGroup('Resilience (kept when not given):'));
+  return command;
+}
+
+/**
+ * `start` configures several providers at once: `--retries 2` applies to every provider this start configures,
+ * `--<provider>-retries 2` (e.g. --deepseek-retries, --kimi-failover) to that one and wins over the former.
+ * The per-provider flags are hidden (nine per provider), named once in the group's help.
+ */
+export function addStartResilienceFlags(command: Command): Command {
+  const group = 'Resilience (every provider given to this start; --<provider>-<flag> for one, e.g. --deepseek-retries 2):';
+  for (const spec of RESILIENCE_FLAGS) command.addOption(resilienceOption(spec[0], spec).helpGroup(group));
+  for (const provider of PROVIDERS) {
+    for (const stem of [provider.flag, ...aliasNames(provider)]) {
+      for (const spec of RESILIENCE_FLAGS) command.addOption(resilienceOption(`${stem}-${spec[0]}`, spec).hideHelp());
+    }
+  }
   return command;
 }

@@ -173,33 +173,46 @@ export function modelMappingFor(names: readonly string[], user: Record<string, s
   return { ...own, [key]: value };
 }
 
-/** The resilience flags of `config add` (camelCase commander options); undefined when none is given. */
-export function resilienceFromOptions(provider: Provider, options: Record<string, unknown>): Resilience | undefined {
+/** The resilience flags, as commander names their values (camelCase) and as the user types them (kebab). */
+export const RESILIENCE_OPTIONS = ['failover', 'healthCheckModel', 'failureThreshold', 'failoverOnStatus', 'retries', 'retryOnStatus', 'timeoutMs', 'firstByteTimeoutMs', 'modelMap'] as const;
+export type ResilienceOption = (typeof RESILIENCE_OPTIONS)[number];
+export const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The resilience flags of `config add`, or one provider's of `start` (camelCase commander options); undefined
+ * when none is given. `flagOf` names a flag in messages (`start` says `--deepseek-retries` where it was typed so).
+ */
+export function resilienceFromOptions(provider: Provider, options: Partial<Record<string, unknown>>, flagOf: (name: ResilienceOption) => string = (n) => `--${kebab(n)}`): Resilience | undefined {
   const r: Resilience = {};
-  const failoverFlags = ['healthCheckModel', 'failureThreshold', 'failoverOnStatus'].filter((k) => options[k] !== undefined);
+  const failoverFlags = (['healthCheckModel', 'failureThreshold', 'failoverOnStatus'] as const).filter((k) => options[k] !== undefined);
   if (failoverFlags.length && !options.failover) {
-    throw new UsageError(`--${failoverFlags[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --failover`);
+    throw new UsageError(`${flagOf(failoverFlags[0]!)} needs ${flagOf('failover')}`);
   }
   if (options.failover) {
     const model = options.healthCheckModel !== undefined ? String(options.healthCheckModel).trim() : provider.usualModels[0];
-    if (!model) throw new UsageError(`--failover needs --health-check-model for ${provider.name}`, { hint: 'name a cheap model the provider serves, e.g. --health-check-model <model>' });
+    if (!model) throw new UsageError(`${flagOf('failover')} needs ${flagOf('healthCheckModel')} for ${provider.name}`, { hint: `name a cheap model the provider serves, e.g. ${flagOf('healthCheckModel')} <model>` });
     r.failover = {
       enabled: true,
       healthCheckModel: model,
-      failureThreshold: options.failureThreshold !== undefined ? positiveInt(options.failureThreshold, '--failure-threshold', { max: 1000 }) : 3,
-      failoverOnStatus: statusPatterns(String(options.failoverOnStatus ?? DEFAULT_FAILOVER_STATUS), '--failover-on-status'),
+      failureThreshold: options.failureThreshold !== undefined ? positiveInt(options.failureThreshold, flagOf('failureThreshold'), { max: 1000 }) : 3,
+      failoverOnStatus: statusPatterns(String(options.failoverOnStatus ?? DEFAULT_FAILOVER_STATUS), flagOf('failoverOnStatus')),
     };
   }
-  if (options.retryOnStatus !== undefined && options.retries === undefined) throw new UsageError('--retry-on-status needs --retries');
+  if (options.retryOnStatus !== undefined && options.retries === undefined) throw new UsageError(`${flagOf('retryOnStatus')} needs ${flagOf('retries')}`);
   if (options.retries !== undefined) {
-    const n = positiveInt(options.retries, '--retries', { min: 0, max: 10 });
+    const n = positiveInt(options.retries, flagOf('retries'), { min: 0, max: 10 });
     r.retryOnFailure =
-      n === 0 ? { enabled: false } : { enabled: true, maxRetries: n, retryOnStatus: statusPatterns(String(options.retryOnStatus ?? DEFAULT_RETRY_STATUS), '--retry-on-status') };
+      n === 0 ? { enabled: false } : { enabled: true, maxRetries: n, retryOnStatus: statusPatterns(String(options.retryOnStatus ?? DEFAULT_RETRY_STATUS), flagOf('retryOnStatus')) };
   }
-  if (options.timeoutMs !== undefined) r.timeout = positiveInt(options.timeoutMs, '--timeout-ms');
-  if (options.firstByteTimeoutMs !== undefined) r.firstByteTimeout = positiveInt(options.firstByteTimeoutMs, '--first-byte-timeout-ms');
-  if (options.modelMap !== undefined) r.modelMap = parseModelMap(String(options.modelMap));
+  if (options.timeoutMs !== undefined) r.timeout = positiveInt(options.timeoutMs, flagOf('timeoutMs'));
+  if (options.firstByteTimeoutMs !== undefined) r.firstByteTimeout = positiveInt(options.firstByteTimeoutMs, flagOf('firstByteTimeoutMs'));
+  if (options.modelMap !== undefined) r.modelMap = parseModelMap(String(options.modelMap), flagOf('modelMap'));
   return Object.keys(r).length ? r : undefined;
+}
+
+/** The entry fields a Resilience sets (as upsertProvider writes them; the model map without the <id>/ entry). */
+export function resilienceEntry({ modelMap, ...fields }: Resilience): Record<string, unknown> {
+  return { ...fields, ...(modelMap && { modelMapping: modelMap }) };
 }
 
 /** What `config list` shows: the settings in the user's words (status lists as they wrote them). */

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { isLoopback } from './access.js';
-import { keyFlag, PROVIDERS } from './catalog.js';
+import { aliasNames, keyFlag, providerById, PROVIDERS, type Provider } from './catalog.js';
+import { entryNamesOf } from './model-routes.js';
+import { kebab, modelMappingFor, RESILIENCE_OPTIONS, resilienceFromOptions, type Resilience, type ResilienceOption } from './resilience.js';
 import { checkDataFolder, OUR_MARKER } from './data-folder-guard.js';
 import { checkContainerName } from './input-guard.js';
 import { UsageError } from './errors.js';
@@ -39,6 +41,41 @@ export interface StartPlan {
   timeoutMs: number;
   /** Set when the ports are published beyond this machine (with --allow-open): what that exposes. */
   exposureWarning?: string;
+  /** Things the plan does that may not be what the user meant (printed, not refused). */
+  warnings: string[];
+}
+
+/**
+ * One provider's resilience from `start`'s flags: `--<provider>-<flag>` (or an alias's) wins over the general
+ * `--<flag>`, flag by flag; validated by the same code as `config add`. A per-provider flag for a provider this
+ * start does not configure is refused (there is no entry to put it on).
+ */
+export function startResilience(provider: Provider, options: Record<string, unknown>, configured: boolean): Resilience | undefined {
+  const stems = [provider.flag, ...aliasNames(provider)];
+  const given: Partial<Record<ResilienceOption, unknown>> = {};
+  const typed = new Map<ResilienceOption, string>();
+  for (const name of RESILIENCE_OPTIONS) {
+    const stem = stems.find((s) => options[optionKey(`${s}-${kebab(name)}`)] !== undefined);
+    if (stem !== undefined) {
+      given[name] = options[optionKey(`${stem}-${kebab(name)}`)];
+      typed.set(name, `--${stem}-${kebab(name)}`);
+    } else if (options[name] !== undefined) given[name] = options[name];
+  }
+  const [own] = typed;
+  if (!configured) {
+    if (own) {
+      throw new UsageError(`${own[1]}: this start configures no ${provider.name}`, {
+        hint: `give its ${keyFlag(provider) ? `key too (--${keyFlag(provider)})` : 'settings too'}, or change the configured one: get-ai-gateway config add --provider ${provider.id} --${kebab(own[0])} …`,
+      });
+    }
+    return undefined;
+  }
+  // A flag the user did not type is named in the form they used (general, or this provider's).
+  const flagOf = (name: ResilienceOption) => typed.get(name) ?? (options[name] !== undefined || !own ? `--${kebab(name)}` : `--${provider.flag}-${kebab(name)}`);
+  const resilience = resilienceFromOptions(provider, given, flagOf);
+  // The map's keys must not race the <id>/ stripping entry: checked now, so a dry run refuses what the run would.
+  if (resilience?.modelMap) modelMappingFor(entryNamesOf(provider.id), resilience.modelMap, { flag: flagOf('modelMap') });
+  return resilience;
 }
 
 export function parseTimeout(value: unknown): number {
@@ -150,9 +187,17 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   const providers: ProviderConfig[] = [];
   for (const provider of PROVIDERS) {
     const input = providerInputFromOptions(provider, options);
-    if (input) providers.push(buildProviderConfig(provider, input));
+    const resilience = startResilience(provider, options, input !== undefined);
+    if (input) providers.push({ ...buildProviderConfig(provider, input), ...(resilience && { resilience }) });
   }
   checkExclusions(providers.map((p) => p.id));
+  const general = RESILIENCE_OPTIONS.find((name) => options[name] !== undefined);
+  if (general && providers.length === 0) {
+    throw new UsageError(`--${kebab(general)} applies to the providers this start configures, and it configures none`, {
+      hint: `give a provider's key (e.g. --openai-key) or change a configured provider: get-ai-gateway config add --provider <id> --${kebab(general)} …`,
+    });
+  }
+  const singleKey = providers.find((p) => p.resilience?.retryOnFailure?.enabled && p.tokens.length < 2);
   const removeProviders = Array.isArray(options.removeProviders) ? (options.removeProviders as string[]).filter((id) => !providers.some((p) => p.id === id)) : [];
 
   let autoRouting: StartPlan['autoRouting'];
@@ -221,6 +266,8 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     pull: options.pull === 'always' ? 'always' : 'missing',
     timeoutMs,
     exposureWarning: exposure.warning,
+    // A retry drops the failed key and picks another; with one key there is none (ai-proxy retry.go:120-123).
+    warnings: singleKey ? [`retries need a key pool: with one key ${providerById(singleKey.id).name}'s gateway has no other key to retry with`] : [],
   };
 }
 

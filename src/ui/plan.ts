@@ -2,6 +2,7 @@ import { paint } from './colors.js';
 import { providerById } from '../core/catalog.js';
 import { isLoopback } from '../core/access.js';
 import { maskSecret } from '../core/provider-config.js';
+import { describeResilience, resilienceEntry, settingsText } from '../core/resilience.js';
 import { loadFiles } from '../core/gateway-read.js';
 import { renderFreshDataFolder, type StartPlan } from '../core/start-plan.js';
 import type { Output } from './output.js';
@@ -18,6 +19,8 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
     name: providerById(p.id).name,
     keys: p.tokens.map(maskSecret),
     models: p.models,
+    // What the entry will say, in the words `config list` uses; {} = kept as the entry has it (or none).
+    settings: p.resilience ? describeResilience(resilienceEntry(p.resilience)) : {},
   }));
   const result = {
     dryRun: true,
@@ -55,7 +58,10 @@ export async function printPlan(plan: StartPlan, out: Output): Promise<void> {
   out.say(`  Container env:   ${result.env.join(', ')} (no keys)`);
   const noProviders = plan.existing ? 'none configured and none given' : 'none given: start stops here (pass --<provider>-key, e.g. --openai-key)';
   out.say(`  Providers:       ${providers.length || kept.length ? '' : noProviders}`);
-  for (const p of providers) out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
+  for (const p of providers) {
+    out.say(`    ${p.name} (${p.id}): keys ${p.keys.join(', ') || '-'}; models ${p.models}`);
+    if (Object.keys(p.settings).length) out.say(`      resilience: ${settingsText(p.settings)}`);
+  }
   if (kept.length) out.say(`    kept as configured: ${kept.join(', ')}`);
   if (plan.removeProviders.length) out.say(`  Remove:          ${plan.removeProviders.map((id) => `${providerById(id).name} (${id})`).join(', ')}`);
   const routing = plan.autoRouting
