@@ -292,7 +292,7 @@ function readBody(req) {
  * @param {{ store: import('./store.mjs').Store, writeAccessLog: (entry: object) => void }} deps
  * @returns {(req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>}
  */
-export function createDataPlane({ store, writeAccessLog }) {
+export function createDataPlane({ store, writeAccessLog, writeGatewayLog = () => {} }) {
   return async function handle(req, res) {
     const started = Date.now();
     const requestId = String(req.headers['x-request-id'] || randomUUID());
@@ -410,11 +410,17 @@ export function createDataPlane({ store, writeAccessLog }) {
         outBody = Buffer.from(JSON.stringify(body));
         outHeaders['content-length'] = String(outBody.length);
       }
-      const pool = provider ? keyPoolFor(provider) : undefined;
+      const pool = provider ? keyPoolFor(provider, writeGatewayLog) : undefined;
       const streaming = body?.stream === true;
       const tried = [];
 
-      const timeoutMs = Number(provider?.timeout) > 0 ? Number(provider.timeout) : 120_000;
+      // ai-proxy's `timeout` is only for its own side calls (context files, tokens), not the forwarded request
+      // (provider.go:315-317, README_EN.md:49): nothing here uses it. `firstByteTimeout` on a streaming request
+      // is sent as x-envoy-upstream-rq-first-byte-timeout-ms (provider.go:1147-1154, isStreamingAPI :1360-1375);
+      // the gateway's Envoy then ends a request whose upstream sends nothing in time the way its router ends an
+      // upstream request timeout: 504 "upstream request timeout", flag UT (Envoy router docs,
+      // x-envoy-upstream-rq-timeout-ms), and, like its other x-envoy-upstream-rq-* headers, does not forward it.
+      const firstByteMs = Number(provider?.firstByteTimeout) > 0 && isStreamingApi(pathname, body) ? Number(provider.firstByteTimeout) : 0;
       const upstreamStarted = Date.now();
       const send = (token) => {
         if (token !== undefined) {
@@ -422,21 +428,34 @@ export function createDataPlane({ store, writeAccessLog }) {
           headers.authorization = outHeaders.authorization; // ai-proxy rewrites the stream's own header
           tried.push(token);
         }
-        const upReq = http.request(target, { method: req.method, headers: outHeaders, timeout: timeoutMs });
-        upReq.on('timeout', () => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })));
+        const upReq = http.request(target, { method: req.method, headers: outHeaders });
+        const firstByteTimer = firstByteMs
+          ? setTimeout(() => upReq.destroy(Object.assign(new Error('upstream request timeout'), { code: 'TIMEOUT' })), firstByteMs)
+          : undefined;
         upReq.on('error', (err) => {
+          clearTimeout(firstByteTimer);
           if (res.headersSent) {
             res.destroy();
             return;
+          }
+          // Envoy's own answer passes ai-proxy's response phase like an upstream one (main.go:343-349): it counts
+          // for failover. (Retrying it is not modelled.)
+          if (tried.length === 1 && pool) {
+            pool.requestId = requestId;
+            pool.record(token, err.code === 'TIMEOUT' ? 504 : 503);
+            pool.requestId = undefined;
           }
           if (err.code === 'TIMEOUT') local(504, { 'content-type': 'text/plain', ...providerHeader }, 'upstream request timeout', 'UT');
           else local(503, { 'content-type': 'text/plain', ...providerHeader }, `upstream connect error or disconnect/reset before headers. reset reason: ${err.code ?? err.message}`, 'UF');
         });
         upReq.on('response', (upRes) => {
+          clearTimeout(firstByteTimer);
           const status = upRes.statusCode ?? 502;
           // Failover counts the first answer only; retry answers do not (failover.go:581-585, retry.go:80-105).
           if (tried.length === 1 && pool) {
+            pool.requestId = requestId;
             pool.record(token, status);
+            pool.requestId = undefined;
             if (status !== 200 && pool.failover) pool.rememberEndpoint(target, outHeaders);
           }
           const retryWith = token !== undefined && pool ? pool.retryToken(status, streaming, tried) : undefined;
@@ -486,14 +505,22 @@ export function createDataPlane({ store, writeAccessLog }) {
   };
 }
 
+/** ai-proxy's isStreamingAPI (provider.go:1360-1375): `stream: true` on these APIs, Gemini's stream call always. */
+function isStreamingApi(pathname, body) {
+  if (/:streamGenerateContent$/.test(pathname)) return true;
+  const streamable = /\/(chat\/completions|completions|images\/generations|images\/edits|responses|messages|complete)$/.test(pathname);
+  return streamable && body?.stream === true;
+}
+
 // One key pool per provider entry; a changed entry starts a new one (failover.go:135-137 resets shared data).
 const keyPools = new Map();
-function keyPoolFor(entry) {
+function keyPoolFor(entry, writeGatewayLog) {
   const json = JSON.stringify(entry);
   const known = keyPools.get(entry.id);
   if (known?.json === json) return known.pool;
   if (known?.timer) clearInterval(known.timer);
-  const pool = createKeyPool(entry);
+  // ai-proxy's own log lines (keypool.mjs), with the request they belong to (none for a health check).
+  const pool = createKeyPool(entry, Math.random, (level, message) => writeGatewayLog({ level, plugin: 'ai-proxy', requestId: pool.requestId, message }));
   let endpoint;
   pool.rememberEndpoint = (target, headers) => {
     endpoint = { target: new URL(target), headers: { ...headers } };

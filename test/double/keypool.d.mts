@@ -12,4 +12,4 @@ export interface KeyPool {
 }
 export function failoverSettings(entry: any): KeyPool['failover'];
 export function retrySettings(entry: any): KeyPool['retry'];
-export function createKeyPool(entry: any, random?: () => number): KeyPool;
+export function createKeyPool(entry: any, random?: () => number, log?: (level: 'warn' | 'info', message: string) => void): KeyPool;

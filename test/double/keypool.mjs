@@ -14,6 +14,11 @@
 //                  retry (failover.go:586-594, retry.go:80-160). Retry answers do not count for failover.
 //   defaults       failover.go:80-107, retry.go:31-47 (empty status lists mean 4.* and 5.*).
 //   config change  shared state is reset (failover.go:135-137): a new pool starts with every token available.
+//   logs           `log(level, message)` gets ai-proxy's own lines, with the full token as it writes them:
+//                  warn "apiToken:<t> need failover, error status:<s>" on every first answer whose status is in
+//                  failoverOnStatus, taken out or not (failover.go:581-584); info "failover: apiToken <t> is
+//                  unavailable now, remove it from apiTokens list" when taken out (:354); info "healthcheck after
+//                  failover: apiToken <t> is available now, add it back to the apiTokens list" when back (:323).
 
 const matchStatus = (status, patterns) => patterns.some((p) => new RegExp(p).test(String(status)));
 
@@ -39,7 +44,7 @@ export function retrySettings(entry) {
   };
 }
 
-export function createKeyPool(entry, random = Math.random) {
+export function createKeyPool(entry, random = Math.random, log = () => {}) {
   const tokens = Array.isArray(entry?.apiTokens) ? entry.apiTokens.map(String) : [];
   const failover = failoverSettings(entry);
   const retry = retrySettings(entry);
@@ -68,9 +73,12 @@ export function createKeyPool(entry, random = Math.random) {
         failures.delete(token);
         return;
       }
-      if (!matchStatus(status, failover.failoverOnStatus) || !available.includes(token)) return;
+      if (!matchStatus(status, failover.failoverOnStatus)) return;
+      log('warn', `apiToken:${token} need failover, error status:${status}`);
+      if (!available.includes(token)) return;
       const count = (failures.get(token) ?? 0) + 1;
       if (count >= failover.failureThreshold) {
+        log('info', `failover: apiToken ${token} is unavailable now, remove it from apiTokens list`);
         available = available.filter((t) => t !== token);
         unavailable.push(token);
         failures.delete(token);
@@ -81,6 +89,7 @@ export function createKeyPool(entry, random = Math.random) {
       if (Number(status) !== 200 || !unavailable.includes(token)) return;
       const count = (successes.get(token) ?? 0) + 1;
       if (count >= failover.successThreshold) {
+        log('info', `healthcheck after failover: apiToken ${token} is available now, add it back to the apiTokens list`);
         unavailable = unavailable.filter((t) => t !== token);
         available.push(token);
         successes.delete(token);

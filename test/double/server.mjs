@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { Store } from './store.mjs';
 import { createDataPlane } from './dataplane.mjs';
 import { fileAccessLogPaths } from './access-log-filters.mjs';
+import { passes, wasmLogLine } from './proxy-log.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -103,7 +104,15 @@ function writeAccessLog(entry) {
   }
 }
 
-const dataPlane = createDataPlane({ store, writeAccessLog });
+/** A plugin's log line, kept or dropped by Envoy's level as the real gateway does (./proxy-log.mjs). */
+function writeGatewayLog(line) {
+  if (!passes(line.level, env.GATEWAY_LOG_LEVEL || 'warning')) return;
+  const text = `${wasmLogLine(line)}\n`;
+  process.stderr.write(text);
+  fs.appendFileSync(componentLog('gateway'), text);
+}
+
+const dataPlane = createDataPlane({ store, writeAccessLog, writeGatewayLog });
 async function gateway(req, res) {
   try {
     if (req.method === 'GET' && req.url === '/__double/state') {
