@@ -19,6 +19,7 @@ export function defineStartOptions(command: Command): Command {
     .option('--image-tag <tag>', 'image tag (default: latest)')
     .option('--data-folder <path>', 'where the configuration lives (default: ./higress, or the data folder of the only get-ai-gateway container)')
     .addOption(new Option('--pull <policy>', 'pull the image when missing or always (default: missing)').choices(['missing', 'always']))
+    .option('--gateway-log-level <level>', "the gateway's log level, set when the container is created (default: the image's, warning); info also logs keys taken out of a pool, for status")
     .option('--timeout <seconds>', 'how long to wait for the gateway to serve (default: 120)')
     .option('--auto-routing', 'enable auto-routing for model higress/auto')
     .option('--auto-routing-default-model <model>', 'model used by higress/auto when no rule matches')

@@ -11,6 +11,8 @@ export interface Settings {
   imageRepo?: string;
   imageTag?: string;
   pluginRegistry?: string;
+  /** Envoy's log level in the container (GATEWAY_LOG_LEVEL, start-gateway.sh:30; the image's default is warning). */
+  gatewayLogLevel?: string;
   bindAddress: string;
   autoRouting: boolean;
   autoRoutingDefaultModel?: string;
@@ -62,6 +64,7 @@ export function parseSettings(text: string): Settings {
     imageRepo: env.get('IMAGE_REPO') || undefined,
     imageTag: env.get('IMAGE_TAG') || undefined,
     pluginRegistry: env.get('PLUGIN_REGISTRY') || undefined,
+    gatewayLogLevel: env.get('GATEWAY_LOG_LEVEL') || undefined,
     bindAddress: env.get('BIND_ADDRESS') || DEFAULT_SETTINGS.bindAddress,
     autoRouting: env.get('ENABLE_AUTO_ROUTING') === 'true',
     autoRoutingDefaultModel: env.get('AUTO_ROUTING_DEFAULT_MODEL') || undefined,
@@ -85,6 +88,7 @@ function settingLines(s: Settings): [string, string | undefined][] {
     ['PLUGIN_REGISTRY', s.pluginRegistry],
     ['IMAGE_REPO', s.imageRepo],
     ['IMAGE_TAG', s.imageTag],
+    ['GATEWAY_LOG_LEVEL', s.gatewayLogLevel],
     ['ENABLE_AUTO_ROUTING', String(s.autoRouting)],
     ['AUTO_ROUTING_DEFAULT_MODEL', s.autoRoutingDefaultModel],
   ];

@@ -87,6 +87,17 @@ export function parseTimeout(value: unknown): number {
   return seconds * 1000;
 }
 
+/** Envoy's levels as start-gateway.sh:30 passes them (--proxyLogLevel); `info` makes ai-proxy log keys taken out. */
+export const GATEWAY_LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'error', 'critical', 'off'] as const;
+
+export function parseLogLevel(value: string): string {
+  const level = value.trim().toLowerCase();
+  if (!(GATEWAY_LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--gateway-log-level "${value}" is not one of ${GATEWAY_LOG_LEVELS.join(', ')}`, { hint: 'for example --gateway-log-level info' });
+  }
+  return level;
+}
+
 export function parseBindAddress(value: string): string {
   if (isIP(value) === 0) throw new UsageError(`--bind-address ${JSON.stringify(value)} is not an IPv4 or IPv6 address`, { hint: 'for example --bind-address 127.0.0.1' });
   return value;
@@ -218,6 +229,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
   if (imageRepo !== undefined && !/^[a-z0-9]+([._:/-][a-z0-9]+)*$/i.test(imageRepo)) {
     throw new UsageError(`--image-repo "${imageRepo}" is not a valid image repository`, { hint: 'for example --image-repo registry.example.com/higress/all-in-one' });
   }
+  const gatewayLogLevel = options.gatewayLogLevel !== undefined ? parseLogLevel(String(options.gatewayLogLevel)) : base.gatewayLogLevel;
   const choice = chooseImage({ timezone, imageRepo: options.imageRepo as string | undefined, imageTag, env, saved: saved && { imageRepo: saved.imageRepo, pluginRegistry: saved.pluginRegistry } });
   const image = { ...choice, ref: `${choice.repo}:${choice.tag}` };
 
@@ -232,6 +244,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
     imageRepo: choice.fallbackRepos.length === 0 ? choice.repo : undefined,
     imageTag,
     pluginRegistry: choice.pluginRegistry,
+    gatewayLogLevel,
     autoRouting: autoRouting?.enabled ?? base.autoRouting,
     autoRoutingDefaultModel: autoRouting?.defaultModel ?? base.autoRoutingDefaultModel,
     models: Object.fromEntries(
@@ -253,6 +266,7 @@ export function planStart({ options, env, timezone, cwd }: StartInput): StartPla
       GATEWAY_HTTPS_PORT: String(ports.https),
       CONSOLE_PORT: String(ports.console),
       PLUGIN_REGISTRY: choice.pluginRegistry,
+      ...(gatewayLogLevel && { GATEWAY_LOG_LEVEL: gatewayLogLevel }),
     },
     mounts: [
       { host: dataFolder, container: '/data' },

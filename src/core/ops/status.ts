@@ -10,6 +10,10 @@ import { commandHint } from '../command-line.js';
 import { connectHost, probeHttp } from '../../docker/wait.js';
 import { containerDrift, describeDrift, type Drift } from './drift.js';
 import { formatDuration } from './format.js';
+import type { ConfiguredProvider } from '../gateway-files.js';
+import type { ContainerSummary, EngineConnection } from '../../docker/index.js';
+import { DEFAULT_HEALTH_WINDOW, type HealthReport, type ProviderHealth } from './provider-health.js';
+import { parseSince } from './usage.js';
 
 export const PROBE_TIMEOUT_MS = 2000;
 
@@ -18,6 +22,10 @@ export interface ProviderSummary {
   name: string;
   keys: string[];
   models: string;
+  /** Failover, retries, timeouts and model map, as `config list` shows them. */
+  settings: Record<string, unknown>;
+  /** Traffic and keys over the health window (null when the files cannot be read). */
+  health: ProviderHealth | null;
 }
 
 export interface AutoRoutingSummary {
@@ -56,6 +64,8 @@ export interface StatusReport {
   filesError: string | null;
   autoRouting: AutoRoutingSummary | null;
   drift: Drift[];
+  /** Where the providers' health comes from, and over which window (--since). */
+  health: Omit<HealthReport, 'providers'> | null;
   /** Running and the data plane answers: exit 0. */
   ok: boolean;
   startCommand: string;
@@ -64,17 +74,18 @@ export interface StatusReport {
 export const startCommand = (deployment: Pick<Deployment, 'containerName' | 'dataFolder'>): string => commandHint('start', deployment);
 
 /** What the files say, whether or not any engine answers. */
-export async function filesSummary(deployment: Deployment): Promise<Pick<StatusReport, 'providers' | 'autoRouting' | 'filesError'>> {
+export async function filesSummary(deployment: Deployment): Promise<Pick<StatusReport, 'providers' | 'autoRouting' | 'filesError'> & { configured: ConfiguredProvider[] }> {
   try {
     const files = await loadFiles(deployment);
-    const providers = files.configuredProviders().map((p) => ({ id: p.id, name: p.provider?.name ?? p.id, keys: p.tokens.map(maskSecret), models: p.models }));
+    const configured = files.configuredProviders();
+    const providers = configured.map((p) => ({ id: p.id, name: p.provider?.name ?? p.id, keys: p.tokens.map(maskSecret), models: p.models, settings: p.settings, health: null }));
     const routing = files.autoRouting();
     const [{ createResolver }, { autoRoutingProblems }] = await Promise.all([import('./models.js'), import('../route-integrity.js')]);
     const resolver = createResolver(files);
     const problems = autoRoutingProblems(routing, (m) => resolver.resolve(m)).map((p) => p.message);
-    return { providers, autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules, problems }, filesError: null };
+    return { providers, configured, autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules, problems }, filesError: null };
   } catch (error) {
-    return { providers: [], autoRouting: null, filesError: error instanceof Error ? error.message : String(error) };
+    return { providers: [], configured: [], autoRouting: null, filesError: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -85,6 +96,10 @@ export async function gatherStatus(options: Record<string, unknown>, now = Date.
   const deployment = await resolveDeployment(options);
   const savedSettings = readSettingsIn(deployment.dataFolder);
   const settings: Settings = savedSettings ?? { ...DEFAULT_SETTINGS, containerName: deployment.containerName };
+  // Checked before anything is looked at, so a bad --since changes nothing and says so.
+  const window = options.since === undefined ? DEFAULT_HEALTH_WINDOW : String(options.since);
+  parseSince(window, now);
+  const { configured, ...files } = await filesSummary(deployment);
   const report: StatusReport = {
     containerName: deployment.containerName,
     dataFolder: deployment.dataFolder,
@@ -94,22 +109,32 @@ export async function gatherStatus(options: Record<string, unknown>, now = Date.
     container: null,
     ready: { gateway: false, console: false, gatewayUrl: null, consoleUrl: null },
     settingsFile: savedSettings !== undefined,
-    ...(await filesSummary(deployment)),
+    ...files,
     drift: [],
+    health: null,
     ok: false,
     startCommand: startCommand(deployment),
   };
 
   const { tryConnect, lookupContainer } = await import('./container-access.js');
   const answer = await tryConnect();
+  // Health is read whatever the engine says: the access log is a file in the data folder.
+  const addHealth = async (engine: EngineConnection | null, container: ContainerSummary | null, containerEnv = new Map<string, string>()) => {
+    if (report.filesError) return report;
+    const { providerHealth } = await import('./provider-health.js');
+    const { providers, ...health } = await providerHealth({ ...deployment, providers: configured, window, engine, container, containerEnv, now });
+    report.health = health;
+    for (const p of report.providers) p.health = providers[p.id] ?? null;
+    return report;
+  };
   if (!answer.ok) {
     report.engine = { reachable: false, error: answer.message, hint: answer.hint };
-    return report;
+    return addHealth(null, null);
   }
   const { engine } = answer;
   report.engine = { reachable: true, endpoint: engine.endpoint, version: engine.version.version };
   const found = await lookupContainer(engine, deployment.containerName);
-  if (!found) return report;
+  if (!found) return addHealth(engine, null);
 
   const info = found.inspect;
   const env = envOf(info);
@@ -164,7 +189,7 @@ export async function gatherStatus(options: Record<string, unknown>, now = Date.
     report.ready.console = consoleUp;
   }
   report.ok = running && report.ready.gateway;
-  return report;
+  return addHealth(engine, found, env);
 }
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
@@ -217,9 +242,25 @@ export function printStatus(r: StatusReport, out: Output): void {
   if (r.filesError) out.say(`Providers: ${bad(`cannot read the files: ${r.filesError}`)}`);
   else if (r.providers.length === 0) out.say(`Providers: none configured (add one: ${commandHint('config add', r, '--provider <name> --key-env <VAR>')})`);
   else {
-    out.say(`Providers (${r.providers.length}):`);
+    out.say(`Providers (${r.providers.length})${r.health ? `, health over the last ${r.health.window}` : ''}:`);
     const width = Math.max(...r.providers.map((p) => `${p.name} (${p.id})`.length));
-    for (const p of r.providers) out.say(`  ${`${p.name} (${p.id})`.padEnd(width)}  keys ${p.keys.join(', ') || '-'}  models ${p.models}`);
+    for (const p of r.providers) {
+      out.say(`  ${`${p.name} (${p.id})`.padEnd(width)}  keys ${p.keys.join(', ') || '-'}  models ${p.models}`);
+      if (p.health && r.health) for (const line of healthLines(p.health, r.health)) out.say(`    ${line}`);
+    }
+    if (r.health) {
+      const h = r.health;
+      out.say(`  traffic from ${h.accessLog ?? chalk.yellow(`nowhere: ${h.accessLogError}`)}${h.otherRequests ? `; ${h.otherRequests} request(s) reached no provider` : ''}`);
+      if (r.providers.some((p) => p.health?.failover)) {
+        out.say(
+          h.gatewayLog === null
+            ? `  keys: ${chalk.yellow(`the gateway's log cannot be read (${h.gatewayLogError}), so failures and keys taken out are unknown`)}`
+            : h.removalsLogged
+              ? `  keys: failures and keys taken out from ai-proxy's lines in ${h.gatewayLog}`
+              : `  keys: failures from ${h.gatewayLog}; keys taken out are not logged at the gateway's log level (${h.logLevel}); to see them: ${r.startCommand} --gateway-log-level info --recreate`,
+        );
+      }
+    }
   }
   if (r.autoRouting) {
     const a = r.autoRouting;
@@ -239,4 +280,28 @@ export function printStatus(r: StatusReport, out: Output): void {
       out.say(`  apply the settings with: ${r.startCommand} --recreate`);
     }
   }
+}
+
+const percent = (rate: number) => `${(rate * 100).toFixed(rate < 0.1 && rate > 0 ? 1 : 0)}%`;
+
+/** `10 requests, 3 errors (30%: 5xx 3), p50 12 ms, p95 40 ms` and one line about the keys of a failover pool. */
+export function healthLines(p: ProviderHealth, h: Omit<HealthReport, 'providers'>): string[] {
+  const t = p.traffic;
+  const lines: string[] = [];
+  if (h.accessLog === null) lines.push('traffic: unknown');
+  else if (t.requests === 0) lines.push('traffic: no requests');
+  else {
+    const classes = Object.entries(t.statuses).filter(([c]) => c !== '2xx' && c !== '1xx' && c !== '3xx').sort().map(([c, n]) => `${c} ${n}`);
+    const errors = t.errors ? (t.errorRate! >= 0.2 ? chalk.red : chalk.yellow)(`${t.errors} error${t.errors === 1 ? '' : 's'} (${percent(t.errorRate!)}: ${classes.join(', ')})`) : '0 errors';
+    lines.push(`traffic: ${t.requests} request${t.requests === 1 ? '' : 's'}, ${errors}, p50 ${t.p50Ms ?? '-'} ms, p95 ${t.p95Ms ?? '-'} ms`);
+  }
+  if (p.failover && h.gatewayLog !== null) {
+    const keys = p.keys.map((k) => {
+      const failures = k.failures ? ` ${k.failures} failure${k.failures === 1 ? '' : 's'} (${Object.entries(k.failureStatuses).map(([s, n]) => `${s}×${n}`).join(', ')})` : '';
+      const state = k.state === 'out' ? chalk.red(`taken out${k.changedAt ? ` at ${k.changedAt}` : ''}`) : k.state === 'in' ? `in the pool${k.changedAt ? ` (back at ${k.changedAt})` : ''}` : '';
+      return `${k.key}${state ? ` ${state}` : ''}${failures}`.trim();
+    });
+    lines.push(`keys: ${keys.join('; ')}`);
+  }
+  return lines;
 }

@@ -23,6 +23,8 @@ export interface UsageRow {
   inputTokens: number;
   outputTokens: number;
   errors: number;
+  /** Requests by status class ("2xx", "4xx", "5xx"; "000" when the client went away before an answer). */
+  statuses: Record<string, number>;
   p50Ms: number | null;
   p95Ms: number | null;
 }
@@ -66,10 +68,12 @@ interface Group {
   inputTokens: number;
   outputTokens: number;
   errors: number;
+  statuses: Record<string, number>;
   latency: LatencyHistogram;
 }
 
-const newGroup = (): Group => ({ requests: 0, inputTokens: 0, outputTokens: 0, errors: 0, latency: new LatencyHistogram() });
+const newGroup = (): Group => ({ requests: 0, inputTokens: 0, outputTokens: 0, errors: 0, statuses: {}, latency: new LatencyHistogram() });
+const statusClass = (code: number) => (code >= 100 && code < 600 ? `${Math.floor(code / 100)}xx` : '000');
 
 /** Sums access-log lines into groups; memory depends on the number of groups, never on the lines. */
 export class UsageAggregator {
@@ -120,6 +124,8 @@ export class UsageAggregator {
       g.inputTokens += entry.inputTokens;
       g.outputTokens += entry.outputTokens;
       if (entry.responseCode >= 400) g.errors++;
+      const cls = statusClass(entry.responseCode);
+      g.statuses[cls] = (g.statuses[cls] ?? 0) + 1;
       g.latency.add(entry.durationMs);
     }
   }
@@ -138,6 +144,7 @@ export class UsageAggregator {
       inputTokens: g.inputTokens,
       outputTokens: g.outputTokens,
       errors: g.errors,
+      statuses: { ...g.statuses },
       p50Ms: g.latency.percentile(50) ?? null,
       p95Ms: g.latency.percentile(95) ?? null,
     });
@@ -162,14 +169,15 @@ export async function aggregateStream(stream: Readable, aggregator: UsageAggrega
   for await (const line of lines) aggregator.addLine(line);
 }
 
-interface LogSource {
+export interface LogSource {
   label: string;
   stream: Readable;
   /** Called after the stream ended: throws when the producer failed. */
   finish(): Promise<void>;
 }
 
-async function openSource(dataFolder: string, containerName: string): Promise<LogSource> {
+/** The access log: `<data>/logs/access.log`, else the gateway's own log in the container (the mesh log goes there). */
+export async function openAccessLog(dataFolder: string, containerName: string): Promise<LogSource> {
   const file = join(dataFolder, 'logs', 'access.log');
   // The image creates the file empty (start-gateway.sh:20-21); only the access-log EnvoyFilter fills it.
   const hasLines = (() => {
@@ -211,7 +219,7 @@ export async function runUsage(options: Record<string, unknown>, out: Output): P
   const by = parseGroupBy(options.by);
   const since = options.since === undefined ? undefined : parseSince(String(options.since));
   const deployment = await resolveDeployment(options);
-  const source = await openSource(deployment.dataFolder, deployment.containerName);
+  const source = await openAccessLog(deployment.dataFolder, deployment.containerName);
   const aggregator = new UsageAggregator(by, since);
   await aggregateStream(source.stream, aggregator);
   await source.finish();

@@ -67,10 +67,11 @@ const base: StatusReport = {
   container: null,
   ready: { gateway: false, console: false, gatewayUrl: null, consoleUrl: null },
   settingsFile: true,
-  providers: [{ id: 'openai', name: 'OpenAI', keys: ['sk-t***abcd'], models: 'gpt-*' }],
+  providers: [{ id: 'openai', name: 'OpenAI', keys: ['sk-t***abcd'], models: 'gpt-*', settings: {}, health: null }],
   filesError: null,
   autoRouting: { enabled: true, defaultModel: 'gpt-4o', rules: [{ pattern: '(?i)^think', model: 'o3-mini' }], problems: [] },
   drift: [],
+  health: null,
   ok: false,
   startCommand: 'get-ai-gateway start --data-folder /srv/higress',
 };

@@ -123,7 +123,7 @@ describe('usage aggregation of the real-format fixture', () => {
     expect(r.lines).toEqual({ read: 12, requests: 7, malformed: 3, other: 2, notLlm: 0, beforeSince: 0 });
     expect(r.firstMalformed).toEqual({ line: 4, reason: 'not valid JSON' });
     const byKey = Object.fromEntries(r.rows.map((row) => [row.key, row]));
-    expect(byKey['gpt-4o']).toEqual({ key: 'gpt-4o', requests: 2, inputTokens: 300, outputTokens: 120, errors: 0, p50Ms: 610, p95Ms: 820 });
+    expect(byKey['gpt-4o']).toEqual({ key: 'gpt-4o', requests: 2, inputTokens: 300, outputTokens: 120, errors: 0, statuses: { '2xx': 2 }, p50Ms: 610, p95Ms: 820 });
     expect(byKey['gpt-4o-mini']).toMatchObject({ requests: 1, errors: 1, p50Ms: 150 });
     expect(byKey['deepseek-chat']).toMatchObject({ requests: 1, inputTokens: 300, outputTokens: 120, errors: 0, p50Ms: 2500 });
     expect(byKey['deepseek-reasoner']).toMatchObject({ requests: 1, errors: 1 });
