@@ -129,7 +129,7 @@ describe('usage aggregation of the real-format fixture', () => {
     expect(byKey['deepseek-reasoner']).toMatchObject({ requests: 1, errors: 1 });
     expect(byKey['(none)']).toMatchObject({ requests: 1, errors: 1, p50Ms: 0 });
     expect(byKey['llama3.2']).toMatchObject({ requests: 1, inputTokens: 10, outputTokens: 5 });
-    expect(r.total).toEqual({ key: 'TOTAL', requests: 7, inputTokens: 610, outputTokens: 245, errors: 3, p50Ms: 500, p95Ms: 2500 });
+    expect(r.total).toEqual({ key: 'TOTAL', requests: 7, inputTokens: 610, outputTokens: 245, errors: 3, statuses: { '2xx': 4, '4xx': 2, '5xx': 1 }, p50Ms: 500, p95Ms: 2500 });
     // Most requests first.
     expect(r.rows[0]!.key).toBe('gpt-4o');
   });
