@@ -99,7 +99,7 @@ describe('start --dry-run', () => {
     expect(exitCode).toBe(0);
     const plan = JSON.parse(stdout);
     expect(plan).toMatchObject({ image: 'reg.example/higress/all-in-one:v9', fallbackImages: [], containerName: 'higress-ai-gateway', ports: { http: 8080, https: 8443, console: 8001 } });
-    expect(plan.providers).toEqual([{ id: 'openai', name: 'OpenAI', keys: ['sk***', 'sk***'], models: 'gpt-*,o1-*,o3-*' }]);
+    expect(plan.providers).toEqual([{ id: 'openai', name: 'OpenAI', keys: ['sk***', 'sk***'], models: 'gpt-*,o1-*,o3-*', settings: {} }]);
     expect(plan.env).toEqual(['MODE', 'GATEWAY_HTTP_PORT', 'GATEWAY_HTTPS_PORT', 'CONSOLE_PORT', 'PLUGIN_REGISTRY']);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -128,5 +128,53 @@ describe('start: bad resilience input exits 2 with one line, and writes nothing'
       expect(stdout).toBe('');
       expect(listFiles(dir)).toEqual([]);
     }
+  });
+});
+
+describe('start --gateway-log-level (GATEWAY_LOG_LEVEL, start-gateway.sh:30)', () => {
+  test('goes into the container env and default.cfg; a bad level exits 2', async () => {
+    const data = join(tempDir(), 'data');
+    const r = await runCli(['start', '--dry-run', '--json', '--data-folder', data, '--openai-key', 'sk-a1', '--gateway-log-level', 'INFO'], { env: NO_ENGINE });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).env).toContain('GATEWAY_LOG_LEVEL');
+    const plan = planFromArgs(['--openai-key', 'sk-a1', '--gateway-log-level', 'info'], { dataFolder: data });
+    expect(plan.env.GATEWAY_LOG_LEVEL).toBe('info');
+    expect(planFromArgs(['--openai-key', 'sk-a1'], { dataFolder: data }).env.GATEWAY_LOG_LEVEL).toBeUndefined();
+    await renderDataFolder(data, ['--openai-key', 'sk-a1', '--gateway-log-level', 'info']);
+    expect(readFileSync(join(data, 'default.cfg'), 'utf8')).toMatch(/^GATEWAY_LOG_LEVEL=info$/m);
+    // Remembered: a later start without the flag keeps it.
+    expect(planFromArgs(['--openai-key', 'sk-a1'], { dataFolder: data }).env.GATEWAY_LOG_LEVEL).toBe('info');
+    const bad = await runCli(['start', '--dry-run', '--data-folder', join(tempDir(), 'x'), '--openai-key', 'sk-a1', '--gateway-log-level', 'loud'], { env: NO_ENGINE });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe('error: --gateway-log-level "loud" is not one of trace, debug, info, warning, error, critical, off — for example --gateway-log-level info');
+  });
+});
+
+describe('status without an engine: each provider\'s traffic from <data>/logs/access.log', () => {
+  test('--since picks the window; keys are masked; a bad --since exits 2', async () => {
+    const data = join(tempDir(), 'data');
+    await renderDataFolder(data, ['--openai-key', 'sk-openai-0001,sk-openai-0002', '--openai-failover', '--deepseek-key', 'sk-deepseek-0001']);
+    const now = Date.now();
+    const entry = (minutesAgo: number, status: number, provider = 'openai') =>
+      JSON.stringify({ start_time: new Date(now - minutesAgo * 60_000).toISOString(), method: 'POST', path: '/v1/chat/completions', response_code: String(status), duration: '20', upstream_cluster: `outbound|443||llm-${provider}.internal.dns` });
+    mkdirSync(join(data, 'logs'), { recursive: true });
+    writeFileSync(join(data, 'logs/access.log'), [entry(1, 200), entry(2, 429), entry(3, 200, 'deepseek'), entry(40, 500)].join('\n') + '\n');
+    const r = await runCli(['status', '--json', '--data-folder', data], { env: NO_ENGINE });
+    const report = JSON.parse(r.stdout);
+    expect(report.health).toMatchObject({ window: '15m', accessLog: join(data, 'logs/access.log'), gatewayLog: null });
+    const of = (id: string) => report.providers.find((p: any) => p.id === id).health;
+    expect(of('openai').traffic).toMatchObject({ requests: 2, errors: 1, errorRate: 0.5, statuses: { '2xx': 1, '4xx': 1 } });
+    expect(of('openai').keys.map((k: any) => [k.key, k.state])).toEqual([['sk-o***0001', null], ['sk-o***0002', null]]);
+    expect(of('deepseek').traffic).toMatchObject({ requests: 1, errors: 0 });
+    expect(r.stdout).not.toContain('sk-openai-0001');
+    const hour = JSON.parse((await runCli(['status', '--json', '--since', '1h', '--data-folder', data], { env: NO_ENGINE })).stdout);
+    expect(hour.providers.find((p: any) => p.id === 'openai').health.traffic).toMatchObject({ requests: 3, errors: 2, statuses: { '5xx': 1 } });
+    const text = await runCli(['status', '--data-folder', data], { env: NO_ENGINE });
+    expect(text.stdout).toContain('traffic: 2 requests, 1 error (50%: 4xx 1)');
+    expect(text.stdout).toContain("keys: the gateway's log cannot be read");
+    const bad = await runCli(['status', '--since', 'yesterday', '--data-folder', data], { env: NO_ENGINE });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('--since "yesterday" is not a duration or a date');
   });
 });

@@ -3,5 +3,5 @@ export class Store {
   constructor(options: { dataDir: string; apiserverLog: string });
   loadAll(): void;
   get(kind: string, name: string): any;
-  list(kind: string): { obj: any }[];
+  list(kind: string): { name: string; obj: any }[];
 }
