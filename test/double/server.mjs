@@ -16,7 +16,9 @@
 //     ai-proxy tokens and the JSON access log (./dataplane.mjs);
 //   - component logs under /var/log/higress/, access log to /var/log/proxy/access.log when O11Y=on, else
 //     stdout and /var/log/higress/gateway.log; plus every file access logger an EnvoyFilter in
-//     /data/envoyfilters/ adds to the HTTP connection manager (./access-log-filters.mjs).
+//     /data/envoyfilters/ adds to the HTTP connection manager (./access-log-filters.mjs);
+//   - ai-proxy's own log lines (key failover) in /var/log/higress/gateway.log, kept or dropped by
+//     GATEWAY_LOG_LEVEL (default warning) as Envoy does (./proxy-log.mjs, ./keypool.mjs).
 // Extra, double-only: `GET /__double/state` on the gateway HTTP port returns
 //   { startedAt, reloadCount, resources: { "<kind>/<name>": object }, events: [{ time, type, kind, name }] }.
 // DOUBLE_DATA_DIR and DOUBLE_LOG_ROOT (defaults /data and /var/log) exist only to run it outside a container.
