@@ -75,6 +75,14 @@ describe('resilience on a live gateway', () => {
     expect(used).not.toContain('key-2');
     expect(new Set(used)).toEqual(new Set(['key-1', 'key-3']));
 
+    // At the image's log level (warning) the gateway logs each failure but not the taking out: status says so.
+    const status = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(status.health).toMatchObject({ logLevel: 'warning', removalsLogged: false });
+    const keys = status.providers.find((p: any) => p.id === 'ollama').health.keys;
+    expect(keys.map((k: any) => [k.state, k.failures])).toEqual([[null, 0], [null, 2], [null, 0]]);
+    expect(keys[1].failureStatuses).toEqual({ '401': 2 });
+    expect((await cli(['status'])).stdout).toContain("keys taken out are not logged at the gateway's log level (warning)");
+
     // The health check probes key-2 with the health-check model; accepted again, it is back in the pool.
     upstream.clear();
     revoked.delete('key-2');
