@@ -16,7 +16,7 @@ const cli = (args: string[]) => runCli([...args, '--container-name', name], { en
 
 // a: ollama (gpt-4o, llama3.2), b: vllm (model-b), c: openai-compatible (model-c); each answers 503 while down.
 const down = { a: false, b: false, c: false };
-let slowA = false; // a answers after 5 s, beyond its --timeout-ms
+let slowA = false; // a answers after 5 s, beyond its --first-byte-timeout-ms
 const mocks = {} as Record<keyof typeof down, MockUpstream>;
 const chatsTo = (m: keyof typeof down) => mocks[m].requests.filter((r) => r.path.endsWith('/chat/completions'));
 
@@ -52,12 +52,12 @@ afterAll(async () => {
   for (const m of Object.values(mocks)) await m?.close();
 });
 
-async function chat(model: string) {
+async function chat(model: string, stream = false) {
   for (const m of Object.values(mocks)) m.clear();
   const res = await fetchWithTimeout(`http://127.0.0.1:${http}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] }),
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hello' }] }),
   });
   await res.text();
   return { status: res.status, fallbackFrom: res.headers.get('x-higress-fallback-from') };
@@ -101,14 +101,16 @@ describe('route fallback on a live gateway', () => {
     down.b = false;
   }, 60_000);
 
+  // The gateway's own timeout on a provider is the first-byte timeout of a streaming request (ai-proxy's
+  // `timeout` does not bound the forwarded request: provider.go:315-317).
   test('the first provider times out (the gateway answers 504 itself): the second answers', async () => {
-    const timed = await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', hostIp, '--ollama-port', String(mocks.a.port), '--key', 'key-a', '--models', 'gpt-4o,llama3.2', '--timeout-ms', '1000']);
+    const timed = await cli(['config', 'add', '--provider', 'ollama', '--ollama-host', hostIp, '--ollama-port', String(mocks.a.port), '--key', 'key-a', '--models', 'gpt-4o,llama3.2', '--first-byte-timeout-ms', '1000']);
     expect(timed.exitCode, timed.stderr).toBe(0);
     down.a = false;
     slowA = true;
     try {
-      expect(await chat('llama3.2')).toEqual({ status: 504, fallbackFrom: null });
-      const r = await chat('gpt-4o');
+      expect(await chat('llama3.2', true)).toEqual({ status: 504, fallbackFrom: null });
+      const r = await chat('gpt-4o', true);
       expect(r.status).toBe(200);
       expect(chatsTo('a').map((x) => x.body.model)).toEqual(['gpt-4o']);
       expect(chatsTo('b').map((x) => x.body.model)).toEqual(['model-b']);
