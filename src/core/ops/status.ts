@@ -250,11 +250,11 @@ export function printStatus(r: StatusReport, out: Output): void {
     }
     if (r.health) {
       const h = r.health;
-      out.say(`  traffic from ${h.accessLog ?? chalk.yellow(`nowhere: ${h.accessLogError}`)}${h.otherRequests ? `; ${h.otherRequests} request(s) reached no provider` : ''}`);
+      out.say(`  traffic from ${h.accessLog ?? paint().yellow(`nowhere: ${h.accessLogError}`)}${h.otherRequests ? `; ${h.otherRequests} request(s) reached no provider` : ''}`);
       if (r.providers.some((p) => p.health?.failover)) {
         out.say(
           h.gatewayLog === null
-            ? `  keys: ${chalk.yellow(`the gateway's log cannot be read (${h.gatewayLogError}), so failures and keys taken out are unknown`)}`
+            ? `  keys: ${paint().yellow(`the gateway's log cannot be read (${h.gatewayLogError}), so failures and keys taken out are unknown`)}`
             : h.removalsLogged
               ? `  keys: failures and keys taken out from ai-proxy's lines in ${h.gatewayLog}`
               : `  keys: failures from ${h.gatewayLog}; keys taken out are not logged at the gateway's log level (${h.logLevel}); to see them: ${r.startCommand} --gateway-log-level info --recreate`,
@@ -292,13 +292,13 @@ export function healthLines(p: ProviderHealth, h: Omit<HealthReport, 'providers'
   else if (t.requests === 0) lines.push('traffic: no requests');
   else {
     const classes = Object.entries(t.statuses).filter(([c]) => c !== '2xx' && c !== '1xx' && c !== '3xx').sort().map(([c, n]) => `${c} ${n}`);
-    const errors = t.errors ? (t.errorRate! >= 0.2 ? chalk.red : chalk.yellow)(`${t.errors} error${t.errors === 1 ? '' : 's'} (${percent(t.errorRate!)}: ${classes.join(', ')})`) : '0 errors';
+    const errors = t.errors ? paint()[t.errorRate! >= 0.2 ? 'red' : 'yellow'](`${t.errors} error${t.errors === 1 ? '' : 's'} (${percent(t.errorRate!)}: ${classes.join(', ')})`) : '0 errors';
     lines.push(`traffic: ${t.requests} request${t.requests === 1 ? '' : 's'}, ${errors}, p50 ${t.p50Ms ?? '-'} ms, p95 ${t.p95Ms ?? '-'} ms`);
   }
   if (p.failover && h.gatewayLog !== null) {
     const keys = p.keys.map((k) => {
       const failures = k.failures ? ` ${k.failures} failure${k.failures === 1 ? '' : 's'} (${Object.entries(k.failureStatuses).map(([s, n]) => `${s}×${n}`).join(', ')})` : '';
-      const state = k.state === 'out' ? chalk.red(`taken out${k.changedAt ? ` at ${k.changedAt}` : ''}`) : k.state === 'in' ? `in the pool${k.changedAt ? ` (back at ${k.changedAt})` : ''}` : '';
+      const state = k.state === 'out' ? paint().red(`taken out${k.changedAt ? ` at ${k.changedAt}` : ''}`) : k.state === 'in' ? `in the pool${k.changedAt ? ` (back at ${k.changedAt})` : ''}` : '';
       return `${k.key}${state ? ` ${state}` : ''}${failures}`.trim();
     });
     lines.push(`keys: ${keys.join('; ')}`);
