@@ -81,7 +81,8 @@ function writeCache(file, script) {
 function load(name) {
   const file = path.join(dist, name);
   if (loaded.has(file)) return loaded.get(file).exports;
-  const source = fs.readFileSync(file, 'utf8');
+  // dist/ is ASCII (esbuild's charset: ascii), so latin1 reads it as it is, without UTF-8 decoding.
+  const source = fs.readFileSync(file, 'latin1');
   const stat = fs.statSync(file);
   const variant = name === 'cli.js' ? commandWords() : 'all';
   const build = `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`;

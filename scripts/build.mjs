@@ -138,6 +138,8 @@ const common = {
   target: 'node20',
   minifyWhitespace: true,
   minifySyntax: true,
+  // bin/ reads the files as latin1: non-ASCII characters are written as escapes.
+  charset: 'ascii',
   legalComments: 'linked',
   logLevel: 'warning',
 };

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { SUMMARIES, type CommandName } from './commands/summaries.js';
 import { CLI_VERSION } from './version.js';
 
-type Register = (program: Command) => void;
+/** `only`: the subcommand this run reaches (`config list` → "list"); undefined when it reaches none or shows help. */
+type Register = (program: Command, only?: string) => void;
 
 /** Each command's definition is loaded only when that command runs: start-up stays close to bare Node. */
 const COMMANDS: Record<CommandName, () => Promise<Register>> = {
@@ -32,6 +33,13 @@ export function selectedCommand(args: string[]): CommandName | undefined {
   return 'start';
 }
 
+/** The subcommand these arguments reach, if any: commands may define only that one's flags (start-up cost). */
+export function selectedSubcommand(args: string[]): string | undefined {
+  if (!isCommand(args[0])) return undefined;
+  const sub = args.slice(1).find((arg) => !arg.startsWith('-'));
+  return sub === 'help' ? undefined : sub; // `config help add` shows add's help: everything is defined
+}
+
 export async function buildProgram(args: string[]): Promise<Command> {
   const program = new Command('get-ai-gateway')
     .description('Deploy and run the Higress AI Gateway on this machine and manage its LLM providers and routing.')
@@ -45,7 +53,7 @@ export async function buildProgram(args: string[]): Promise<Command> {
     });
   const selected = selectedCommand(args);
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
-    if (name === selected) (await COMMANDS[name]())(program);
+    if (name === selected) (await COMMANDS[name]())(program, selectedSubcommand(args));
     else program.command(name, { isDefault: name === 'start' }).description(SUMMARIES[name]);
   }
   program.addHelpText(

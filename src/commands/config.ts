@@ -15,7 +15,7 @@ export function deploymentOptions(command: Command): Command {
 
 export const WRITE_MODE = 'host, container or auto: where the final rename happens (default: auto, which is inside the container on Docker Desktop and on the host elsewhere; or GET_AI_GATEWAY_WRITE_MODE)';
 
-export function registerConfig(program: Command): void {
+export function registerConfig(program: Command, only?: string): void {
   const config = program.command('config').description(SUMMARIES.config);
 
   deploymentOptions(config.command('list').description('List configured providers with masked keys'))
@@ -35,8 +35,11 @@ export function registerConfig(program: Command): void {
     .option('--fallback', 'make it the provider for model names no other provider lists (adds "*" to its models)')
     .option('--extra-config <key=value>', 'provider fields by their gateway name, e.g. zhipuDomain=api.z.ai (repeatable; as get-ai-gateway.sh skill documents write it)', collect)
     .option('--write-mode <mode>', WRITE_MODE);
-  addExtraFieldFlags(add);
-  addResilienceFlags(add);
+  // Every provider's field flags: defined only when `config add` may run or show its help.
+  if (only === undefined || only === 'add') {
+    addExtraFieldFlags(add);
+    addResilienceFlags(add);
+  }
   add
     .addHelpText(
       'after',

@@ -58,6 +58,8 @@ describe('the packed package', () => {
       // dist/ is CommonJS: every module is a require("...") (esbuild writes double quotes); no import() is left.
       for (const m of text.matchAll(/\brequire\("([^"]+)"\)/g)) specifiers.add(m[1]!);
       expect(text, file).not.toMatch(/\bimport\("/);
+      // bin/ reads dist/ as latin1: a non-ASCII byte would come out garbled.
+      expect(/^[\x00-\x7f]*$/.test(text), `${file} is ASCII`).toBe(true);
     }
     expect(specifiers.size).toBeGreaterThan(10);
     const builtin = (s: string) => s.startsWith('node:') || builtinModules.includes(s);
