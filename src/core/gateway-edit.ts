@@ -107,7 +107,8 @@ export async function editGateway<T>(
       if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
       const mark = changes.length > 0 ? await marking : undefined;
       phaseDone('log mark');
-      await commitChanges(dataFolder, changes, live?.inContainer ? { inContainer: { ops: live.inContainer, mountPoint: '/data' } } : {});
+      const inContainer = await live?.inContainer();
+      await commitChanges(dataFolder, changes, inContainer ? { inContainer: { ops: inContainer, mountPoint: '/data' } } : {});
       phaseDone('commit');
       return { result, changes, mark };
     } catch (error) {
@@ -144,7 +145,7 @@ async function createFolder(dataFolder: string, attempts = 3): Promise<string | 
 }
 
 interface LiveContainer {
-  inContainer?: InContainerOps;
+  inContainer(): Promise<InContainerOps | undefined>;
   logMark(): Promise<number>;
   confirmReload(paths: string[], mark: number | undefined, waitMs: number): Promise<boolean>;
 }

@@ -16,7 +16,8 @@ export interface EngineResponse {
 
 export interface LightEngine {
   endpoint: EngineEndpoint;
-  isDockerDesktop: boolean;
+  /** From `/version`, asked as the engine is chosen and awaited only by who needs it (the write mode, at commit). */
+  isDockerDesktop(): Promise<boolean>;
   request(method: 'GET' | 'HEAD', path: string, timeoutMs?: number): Promise<EngineResponse>;
 }
 
@@ -46,9 +47,9 @@ function send(endpoint: EngineEndpoint, method: string, path: string, timeoutMs:
 }
 
 /**
- * The first engine that answers `/version`; undefined when none does or it needs a client we do not have here
- * (ssh). `alongside` is asked of each candidate at the same time as `/version` (one round trip less on the
- * hot-reload path); its answer is kept only from the engine chosen.
+ * The first engine that answers `/_ping`; undefined when none does or it needs a client we do not have here
+ * (ssh). `alongside` is asked of each candidate at the same time (one round trip less on the hot-reload path);
+ * its answer is kept only from the engine chosen.
  */
 export async function connectLightEngine(timeoutMs = 1500, alongside?: string): Promise<(LightEngine & { alongside?: Promise<EngineResponse> }) | undefined> {
   const { endpoints } = await discoverEndpoints({
@@ -63,12 +64,18 @@ export async function connectLightEngine(timeoutMs = 1500, alongside?: string): 
     if (endpoint.socketFile && !(await stat(endpoint.socketFile).then(() => true, () => false))) continue;
     const early = alongside === undefined ? undefined : send(endpoint, 'GET', alongside, timeoutMs);
     early?.catch(() => {}); // awaited by the caller, if this engine is chosen
-    const version = await send(endpoint, 'GET', '/version', timeoutMs).catch(() => undefined);
-    if (version?.status !== 200) continue;
-    const platform = (JSON.parse(version.body.toString('utf8')) as { Platform?: { Name?: string } }).Platform?.Name ?? '';
+    // `/_ping` answers at once; dockerd takes 10-15 ms over `/version`, which is on the hot-reload path.
+    const version = send(endpoint, 'GET', '/version', timeoutMs);
+    version.catch(() => {});
+    const ping = await send(endpoint, 'GET', '/_ping', timeoutMs).catch(() => undefined);
+    if (ping?.status !== 200) continue;
+    const platform = version.then(
+      (res) => (res.status === 200 ? ((JSON.parse(res.body.toString('utf8')) as { Platform?: { Name?: string } }).Platform?.Name ?? '') : ''),
+      () => '',
+    );
     return {
       endpoint,
-      isDockerDesktop: platform.includes('Docker Desktop'),
+      isDockerDesktop: async () => (await platform).includes('Docker Desktop'),
       request: (method, path, ms = timeoutMs) => send(endpoint, method, path, ms),
       alongside: early,
     };

@@ -40,9 +40,15 @@ export async function openLiveContainer(deployment: Deployment, writeMode: Write
     }
     return undefined;
   }
-  const inside = writeMode === 'container' || (writeMode === 'auto' && engine.isDockerDesktop);
+  let inContainer: Promise<InContainerOps | undefined> | undefined;
   return {
-    inContainer: inside ? await inContainerOps(container.Id) : undefined,
+    /** Where the final renames run: inside the container on Docker Desktop (or when asked), else undefined (here). */
+    inContainer(): Promise<InContainerOps | undefined> {
+      return (inContainer ??= (async () => {
+        const inside = writeMode === 'container' || (writeMode === 'auto' && (await engine.isDockerDesktop()));
+        return inside ? inContainerOps(container.Id) : undefined;
+      })());
+    },
     /** Where the apiserver log ends now; events after it belong to this change. */
     async logMark(): Promise<number> {
       return (await fileSizeInContainer(engine, container.Id, APISERVER_LOG).catch(() => undefined)) ?? 0;
