@@ -21,14 +21,12 @@ const outdir = join(root, 'dist');
 //   try/catch and fall back: ssh2's native crypto binding and cpu-features (ssh2 then uses Node's crypto, so
 //   DOCKER_HOST=ssh://… still works, in pure JavaScript), and debug's optional supports-color.
 // - 'lazy': a Node built-in loaded on first use. commander requires child_process at load time for
-//   executable subcommands, which we have none of (loading it pulls in net, dgram and streams); chalk's
-//   supports-color reads os only on Windows.
+//   executable subcommands, which we have none of (loading it pulls in net, dgram and streams).
 const LEFT_OUT = [
   { importer: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/, path: /^\.\/(session|buildkit)$/, kind: 'unused' },
   { importer: /[\\/]ssh2[\\/]/, path: /^cpu-features$|sshcrypto\.node$/, kind: 'absent' },
   { importer: /[\\/]debug[\\/]/, path: /^supports-color$/, kind: 'absent' },
   { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, path: /^node:child_process$/, kind: 'lazy' },
-  { importer: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]/, path: /^node:os$/, kind: 'lazy' },
 ];
 
 // Built-ins our own code imports but needs only for some commands: each function they export becomes a
@@ -98,7 +96,7 @@ const VENDORS = [
 const vendorFile = (name) => `./vendor-${name}.js`;
 
 /** A stand-in for a library export (`default`: what the vendor file exports): a function whose properties, calls and `new` reach the real one. */
-const lazyExport = (file, name) => {
+const lazyExport = (name) => {
   const real = name === 'default' ? 'load()' : `load()[${JSON.stringify(name)}]`;
   return `export ${name === 'default' ? 'default' : `const ${name} =`} new Proxy(function () {}, {
   get: (_, key) => ${real}[key],
@@ -123,7 +121,7 @@ const vendorsExternal = {
       const vendor = VENDORS.find((v) => v.name === args.path);
       const file = vendorFile(vendor.name);
       return {
-        contents: [`let real; const load = () => (real ??= require(${JSON.stringify(file)}));`, ...vendor.lazy.map((name) => lazyExport(file, name))].join('\n'),
+        contents: [`let real; const load = () => (real ??= require(${JSON.stringify(file)}));`, ...vendor.lazy.map(lazyExport)].join('\n'),
         loader: 'js',
       };
     });

@@ -270,6 +270,12 @@ export class GatewayFiles {
     return file.edited?.plain ?? file.plain;
   }
 
+  /** The file as read from the data folder, if this edit has not changed it (else undefined). */
+  private asRead(path: string): unknown {
+    const file = this.files.get(path);
+    return !file || file.deleted || file.original === null || file.doc || file.edited ? undefined : file.plain;
+  }
+
   /**
    * The file as an editable document, marked changed. Views of the file are kept until the next edit() (a large
    * ai-proxy file is looked at once per route): change the document right after this call, before any view.
@@ -570,9 +576,7 @@ export class GatewayFiles {
    * as quoteAnnotations would make them.
    */
   private routeUpToDate(path: string, route: PlannedRoute, destination: string, models: string | undefined): boolean {
-    const file = this.files.get(path);
-    if (!file || file.deleted || file.original === null || file.doc || file.edited) return false;
-    const metadata = at(file.plain, ['metadata']) as { name?: unknown; annotations?: Record<string, unknown> } | undefined;
+    const metadata = at(this.asRead(path), ['metadata']) as { name?: unknown; annotations?: Record<string, unknown> } | undefined;
     const annotations = metadata?.annotations;
     if (metadata?.name !== route.name + INTERNAL || !annotations || typeof annotations !== 'object' || Array.isArray(annotations)) return false;
     if (!Object.values(annotations).every((value) => typeof value === 'string')) return false;
@@ -780,11 +784,8 @@ export class GatewayFiles {
         null,
         2,
       ) + '\n';
-    const file = this.files.get(path)!;
-    if (file.original !== null && !file.doc && !file.edited) {
-      const current = file.plain as { metadata?: { name?: unknown }; data?: { data?: unknown } } | undefined;
-      if (current?.metadata?.name === `ai-route-${id}` && current.data?.data === wanted(parseRouteData(current.data?.data))) return;
-    }
+    const current = this.asRead(path) as { metadata?: { name?: unknown }; data?: { data?: unknown } } | undefined;
+    if (current?.metadata?.name === `ai-route-${id}` && current.data?.data === wanted(parseRouteData(current.data?.data))) return;
     const routeDoc = this.edit(path);
     routeDoc.setIn(['metadata', 'name'], `ai-route-${id}`);
     const literal = routeDoc.createNode(wanted(parseRouteData(routeDoc.getIn(['data', 'data']))));
