@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, doubleStart, freePorts, loadTestBed, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let hostIp: string;
@@ -28,11 +28,10 @@ beforeAll(async () => {
     });
   }
   hostIp = await hostAddressForContainers(bed);
-  const [httpPort, httpsPort, consolePort] = await freePorts(3);
-  http = httpPort!;
+  const start = await doubleStart(bed, name, join(tempDir(), 'data'));
+  http = start.http;
   const res = await runCli(
-    ['start', '--non-interactive', '--container-name', name, '--data-folder', join(tempDir(), 'data'), '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
-      '--http-port', String(http), '--https-port', String(httpsPort), '--console-port', String(consolePort),
+    [...start.args,
       '--ollama-host', hostIp, '--ollama-port', String(mocks.a.port), '--ollama-key', 'key-a', '--ollama-models', 'gpt-4o,llama3.2'],
     { env: env() },
   );

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { PROVIDERS } from '../../src/core/catalog.js';
 import { BIN, listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, doubleStart, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let upstream: MockUpstream;
@@ -23,11 +23,10 @@ beforeAll(async () => {
   upstream = await startMockUpstream();
   const hostIp = await hostAddressForContainers(bed);
   data = join(tempDir(), 'data');
-  const [httpPort, httpsPort, consolePort] = await freePorts(3);
-  http = httpPort!;
+  const start = await doubleStart(bed, name, data);
+  http = start.http;
   const res = await runCli(
-    ['start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
-      '--http-port', String(http), '--https-port', String(httpsPort), '--console-port', String(consolePort),
+    [...start.args,
       '--ollama-host', hostIp, '--ollama-port', String(upstream.port), '--ollama-key', 'key-before-rotation',
       '--auto-routing', '--auto-routing-default-model', 'llama-default'],
     { env: env() },

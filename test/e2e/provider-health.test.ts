@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream, type RecordedRequest } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, doubleStart, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let upstream: MockUpstream;
@@ -36,12 +36,11 @@ beforeAll(async () => {
     },
   });
   const hostIp = await hostAddressForContainers(bed);
-  const [httpPort, httpsPort, consolePort] = await freePorts(3);
-  http = httpPort!;
+  const start = await doubleStart(bed, name, join(tempDir(), 'data'));
+  http = start.http;
   // Only a revoked key's 401 takes a key out here, so the forced 503s stay plain errors.
   const res = await runCli(
-    ['start', '--non-interactive', '--container-name', name, '--data-folder', join(tempDir(), 'data'), '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
-      '--http-port', String(http), '--https-port', String(httpsPort), '--console-port', String(consolePort), '--gateway-log-level', 'info',
+    [...start.args, '--gateway-log-level', 'info',
       '--ollama-host', hostIp, '--ollama-port', String(upstream.port), '--ollama-key', KEYS.join(','), '--ollama-models', '*',
       '--ollama-failover', '--ollama-health-check-model', 'llama3.2', '--ollama-failure-threshold', '2', '--ollama-failover-on-status', '401',
       '--ollama-first-byte-timeout-ms', '800'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream, type RecordedRequest } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, doubleStart, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let upstream: MockUpstream;
@@ -30,11 +30,10 @@ beforeAll(async () => {
     },
   });
   const hostIp = await hostAddressForContainers(bed);
-  const [httpPort, httpsPort, consolePort] = await freePorts(3);
-  http = httpPort!;
+  const start = await doubleStart(bed, name, join(tempDir(), 'data'));
+  http = start.http;
   const res = await runCli(
-    ['start', '--non-interactive', '--container-name', name, '--data-folder', join(tempDir(), 'data'), '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
-      '--http-port', String(http), '--https-port', String(httpsPort), '--console-port', String(consolePort),
+    [...start.args,
       '--ollama-host', hostIp, '--ollama-port', String(upstream.port), '--ollama-key', 'key-1'],
     { env: env() },
   );

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { listFiles, runCli, tempDir } from '../helpers/cli.js';
 import { hostAddressForContainers, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { dockerFor, fetchWithTimeout, freePorts, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
+import { dockerFor, fetchWithTimeout, doubleStart, loadTestBed, waitFor, type TestBed } from '../helpers/test-bed.js';
 
 let bed: TestBed;
 let data: string;
@@ -78,11 +78,10 @@ beforeAll(async () => {
   for (const id of [...HTTPS_PROVIDERS, 'ollama']) upstreams[id] = await startMockUpstream();
   hostIp = await hostAddressForContainers(bed);
   data = join(tempDir(), 'data');
-  const [httpPort, httpsPort, consolePort] = await freePorts(3);
-  http = httpPort!;
+  const start = await doubleStart(bed, name, data);
+  http = start.http;
   const res = await runCli(
-    ['start', '--non-interactive', '--container-name', name, '--data-folder', data, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
-      '--http-port', String(http), '--https-port', String(httpsPort), '--console-port', String(consolePort),
+    [...start.args,
       '--ollama-host', hostIp, '--ollama-port', String(upstreams.ollama!.port),
       '--deepseek-key', 'key-deepseek', '--moonshot-key', 'key-moonshot', '--groq-key', 'key-groq', '--openrouter-key', 'key-openrouter',
       '--fireworks-key', 'key-fireworks'],

@@ -79,6 +79,14 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** The arguments of `start` for a gateway on the double (name, data folder, free ports); a test adds its own flags. */
+export async function doubleStart(bed: TestBed, name: string, dataFolder: string): Promise<{ args: string[]; http: number }> {
+  const [http, https, consolePort] = await freePorts(3);
+  const args = ['start', '--non-interactive', '--container-name', name, '--data-folder', dataFolder, '--image-repo', bed.imageRepo, '--image-tag', bed.imageTag,
+    '--http-port', String(http), '--https-port', String(https), '--console-port', String(consolePort)];
+  return { args, http: http! };
+}
+
 /**
  * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
  * with the last error or value in the message. No fixed sleeps in tests: wait for conditions.
