@@ -81,16 +81,16 @@ export async function editGateway<T>(
   }
   const created = await createFolder(dataFolder);
   phaseDone('start-up');
-  // The engine lookup and the editing parser load in parallel: both sit on the hot-reload path.
-  const [found] = await Promise.all([liveContainer(deployment, opts.writeMode ?? 'auto'), import('yaml')]);
-  const live = found === 'no-engine' ? undefined : found;
-  phaseDone('engine lookup');
+  // The engine is asked for the container, then for where the gateway's log ends, while the files are read and
+  // changed (dockerd answers in 10-20 ms, all of it on the hot-reload path); both are awaited before the commit.
+  const lookup = liveContainer(deployment, opts.writeMode ?? 'auto');
+  const marking = lookup.then((found) => (found === 'no-engine' ? undefined : found?.logMark()));
+  // Awaited below unless the change fails first; its error then is the one to report.
+  marking.catch(() => undefined);
   const startedAt = Date.now();
   let removable = false;
   const outcome = await withDataFolderLock(dataFolder, async () => {
     try {
-      // Where the gateway's log ends, asked while the files are read: it is on the hot-reload path.
-      const marking = live?.logMark();
       const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
       const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
       const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
@@ -105,12 +105,14 @@ export async function editGateway<T>(
       // The marker also keeps the image's template from overwriting our files when the container first starts.
       const marker = await readDataFile(dataFolder, MARKER_FILE);
       if (changes.length > 0 && marker !== OUR_MARKER && (marker === null || opts.takeOver)) changes.push({ path: MARKER_FILE, content: OUR_MARKER });
+      const found = await lookup;
+      const live = found === 'no-engine' ? undefined : found;
       const mark = changes.length > 0 ? await marking : undefined;
-      phaseDone('log mark');
+      phaseDone('engine lookup, log mark');
       const inContainer = await live?.inContainer();
       await commitChanges(dataFolder, changes, inContainer ? { inContainer: { ops: inContainer, mountPoint: '/data' } } : {});
       phaseDone('commit');
-      return { result, changes, mark };
+      return { result, changes, mark, found, live };
     } catch (error) {
       // Bad input changes nothing: not even a folder this call had to create for its lock.
       removable = created !== undefined && (await holdsNothingButOurLock(dataFolder).catch(() => false));
@@ -120,6 +122,7 @@ export async function editGateway<T>(
     if (removable) await removeCreatedFolders(dataFolder, created!);
     throw error;
   });
+  const { found, live } = outcome;
   const changedResources = outcome.changes.filter((c) => c.path.endsWith('.yaml')).map((c) => c.path);
   let reload: ReloadReport = { running: Boolean(live), confirmed: false, unchanged: changedResources.length === 0, ...(found === 'no-engine' ? { engine: false } : {}) };
   if (live && changedResources.length > 0) {
