@@ -17,8 +17,8 @@
  *   route-level match rule first in ai-proxy's list: wasm-go's rule matcher takes the first rule that matches
  *   (wasm-go pkg/matcher/rule_matcher.go:140-175), before the provider's service-level rule.
  */
-import { createHash } from 'node:crypto';
 import { UsageError } from './errors.js';
+import { hash8 } from './model-routes.js';
 
 export interface FallbackChain {
   /** The exact model name the chain is for. */
@@ -53,7 +53,7 @@ export const CHAIN_NAME = /^ai-fallback-[0-9a-f]{8}(?:-\d+)?$/;
 export const DERIVED_PROVIDER = /~ai-fallback-[0-9a-f]{8}-\d+$/;
 
 export const isChainHead = (name: string): boolean => HEAD.test(name);
-export const chainHeadName = (model: string): string => `ai-fallback-${createHash('sha256').update(model).digest('hex').slice(0, 8)}`;
+export const chainHeadName = (model: string): string => `ai-fallback-${hash8(model)}`;
 export const chainStepName = (model: string, step: number): string => `${chainHeadName(model)}-${step}`;
 export const derivedProviderId = (provider: string, stepRoute: string): string => `${provider}~${stepRoute}`;
 export const isDerivedProvider = (id: string): boolean => DERIVED_PROVIDER.test(id);

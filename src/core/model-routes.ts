@@ -15,7 +15,8 @@
  * GET /v1/models has an Exact path, which SortHTTPRoutes puts before every `/` route.
  * A name or glob claimed by two providers goes to the one configured first; the other is told it is shadowed.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { PROVIDERS } from './catalog.js';
 import { escapeRegex, literalLength, parseModelList, patternMatch, type HeaderMatch, type ModelPattern } from './model-patterns.js';
 
@@ -58,7 +59,12 @@ export const FALLBACK_ROUTE = 'model-3-fallback';
 export const MODEL_ROUTE_NAME = /^model-[123]-[a-z0-9-]+$/;
 export const entryRouteName = (id: string): string => `ai-route-${id}`;
 
-const hash8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+/**
+ * The first 8 hex digits of the SHA-256 of a name: part of route and chain names, so it must never change. In
+ * JavaScript (@noble/hashes): loading Node's crypto module costs a listing or an edit 3-5 ms, hashing a few
+ * short names far less.
+ */
+export const hash8 = (text: string): string => bytesToHex(sha256(utf8ToBytes(text))).slice(0, 8);
 
 /** The header match of a provider's entry route: `<id>/` as a prefix, or `(?:id|alias)/.*` with aliases. */
 export function entryMatch(names: readonly string[]): HeaderMatch {

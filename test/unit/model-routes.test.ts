@@ -1,11 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { GatewayFiles } from '../../src/core/gateway-files.js';
-import { chooseFallback, entryModelMapping, planRoutes } from '../../src/core/model-routes.js';
+import { createHash } from 'node:crypto';
+import { chooseFallback, entryModelMapping, hash8, planRoutes } from '../../src/core/model-routes.js';
 
 const p = (id: string, models: string, entryNames: string[] = [id]) => ({ id, models, entryNames });
 
 describe('route plan', () => {
+  test('route names carry the first 8 hex digits of SHA-256, as written by every earlier version (node:crypto)', () => {
+    for (const name of ['gpt-4o', 'qwen-*', 'claude-3-5-sonnet-20241022', 'модель', 'm\u{1F600}', '', 'x'.repeat(300)]) {
+      expect(hash8(name)).toBe(createHash('sha256').update(name).digest('hex').slice(0, 8));
+    }
+  });
+
   test('a pattern listed twice goes to the provider configured first; the other is told who has it', () => {
     const plan = planRoutes([p('vertex', 'gemini-*'), p('gemini', 'gemini-*,gemini-exp')], undefined);
     expect(plan.routes.filter((r) => r.tier !== 'entry').map((r) => [r.provider, r.pattern])).toEqual([['vertex', 'gemini-*'], ['gemini', 'gemini-exp']]);
