@@ -22,11 +22,18 @@ const outdir = join(root, 'dist');
 //   DOCKER_HOST=ssh://… still works, in pure JavaScript), and debug's optional supports-color.
 // - 'lazy': a Node built-in loaded on first use. commander requires child_process at load time for
 //   executable subcommands, which we have none of (loading it pulls in net, dgram and streams).
+// - 'node-fs': Node's own fs. proper-lockfile takes graceful-fs, which copies and patches fs as it loads
+//   (5 ms on every edit) to queue opens past the file descriptor limit; the lock opens none.
+// - 'assert-equal': signal-exit 3 (proper-lockfile's) uses Node's assert for one check, assert.equal of its
+//   callback's type; loading assert costs an edit 3 ms (it sets up coloured diffs, opening stderr). The
+//   stand-in makes the same check.
 const LEFT_OUT = [
   { importer: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/, path: /^\.\/(session|buildkit)$/, kind: 'unused' },
   { importer: /[\\/]ssh2[\\/]/, path: /^cpu-features$|sshcrypto\.node$/, kind: 'absent' },
   { importer: /[\\/]debug[\\/]/, path: /^supports-color$/, kind: 'absent' },
   { importer: /[\\/]commander[\\/]lib[\\/]command\.js$/, path: /^node:child_process$/, kind: 'lazy' },
+  { importer: /[\\/]proper-lockfile[\\/]/, path: /^graceful-fs$/, kind: 'node-fs' },
+  { importer: /[\\/]signal-exit[\\/]/, path: /^assert$/, kind: 'assert-equal' },
 ];
 
 // Built-ins our own code imports but needs only for some commands: each function they export becomes a
@@ -71,6 +78,11 @@ const leaveOut = {
       contents: `const fail = () => { throw ${error(args.path)}; }; module.exports = new Proxy(fail, { get: () => fail });`,
       loader: 'js',
     }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out-assert-equal' }, () => ({
+      contents: 'module.exports = { equal(actual, expected, message) { if (actual != expected) throw new Error(message); } };',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out-node-fs' }, () => ({ contents: "module.exports = require('node:fs');", loader: 'js' }));
     b.onLoad({ filter: /.*/, namespace: 'left-out-lazy' }, (args) => ({
       contents: `let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require(${JSON.stringify(args.path)}))[key] });`,
       loader: 'js',

@@ -19,7 +19,7 @@ import {
 } from './provider-config.js';
 
 /** Keys from exactly one of --key (repeatable), --key-stdin and --key-env; undefined when none is given. */
-export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.ReadStream = process.stdin): Promise<string[] | undefined> {
+export async function readKeys(options: Record<string, unknown>, given?: NodeJS.ReadStream): Promise<string[] | undefined> {
   const sources = ['key', 'keyStdin', 'keyEnv'].filter((k) => options[k] !== undefined);
   if (sources.length > 1) throw new UsageError('use only one of --key, --key-stdin and --key-env');
   const split = (value: string, flag: string) => {
@@ -36,6 +36,8 @@ export async function readKeys(options: Record<string, unknown>, stdin: NodeJS.R
     keys = split(value, `--key-env ${name}`);
   }
   if (options.keyStdin) {
+    // Only now: process.stdin makes a stream as it is first touched.
+    const stdin = given ?? process.stdin;
     if (stdin.isTTY) throw new UsageError('--key-stdin reads from a pipe', { hint: `printf '%s\\n' "$KEY" | ${commandHint('config add')} ... --key-stdin` });
     let text = '';
     for await (const chunk of stdin) text += chunk;
