@@ -151,6 +151,7 @@ try {
   for (let i = 1; i <= RUNS; i++) {
     bare.push(time(nodeBare.args));
     const key = `bench-key-${i}`;
+    const startedWall = performance.timeOrigin + performance.now();
     const started = performance.now();
     const child = spawn('node', [bin, 'config', 'add', '--provider', 'deepseek', '--key', key, '--data-folder', data, '--container-name', name], {
       env: { ...process.env, ...engineEnv, CI: 'true', GET_AI_GATEWAY_TIMINGS: '1' },
@@ -158,20 +159,21 @@ try {
     });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, at: performance.now() })));
-    // Poll the double while the command runs: the figure is when the gateway serves the new key.
-    for (;;) {
-      const state = await (await fetch(`http://127.0.0.1:${http}/__double/state`)).json();
-      const provider = state.resources['wasmplugins/ai-proxy.internal']?.spec.defaultConfig.providers.find((p) => p.id === 'deepseek');
-      if (provider?.apiTokens[0] === key) break;
-      if (performance.now() - started > 5000) throw new Error('reload not seen within 5 s');
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    served.push(performance.now() - started);
-    const { code, at } = await done;
+    const { code, at } = await new Promise((resolve) => child.on('close', (code) => resolve({ code, at: performance.now() })));
     if (code !== 0) throw new Error(`config add exited ${code}: ${stderr}`);
     exited.push(at - started);
     phases.push(JSON.parse(/^timings (.*)$/m.exec(stderr)?.[1] ?? '{}'));
+    // When the gateway served the new key: the double's own record of the reload (the time it loaded the file,
+    // host clock, ms). The bench does not poll the double while the command runs: on 2 cores, fetching its whole
+    // state every few ms took CPU from the command and the double and added about 40 ms to every figure.
+    const state = await (await fetch(`http://127.0.0.1:${http}/__double/state`)).json();
+    const provider = state.resources['wasmplugins/ai-proxy.internal']?.spec.defaultConfig.providers.find((p) => p.id === 'deepseek');
+    if (provider?.apiTokens[0] !== key) throw new Error(`the double does not serve ${key} after config add confirmed the reload`);
+    const reload = state.events.filter((e) => e.type === 'MODIFIED' && e.kind === 'wasmplugins' && e.name === 'ai-proxy.internal').at(-1);
+    // Both clocks in whole ms (the event's ISO time is truncated): the figure is off by under 1 ms either way.
+    const servedAt = Date.parse(reload.time) - Math.floor(startedWall);
+    if (!(servedAt > 0)) throw new Error(`no reload of ai-proxy after the command started (last: ${JSON.stringify(reload)})`);
+    served.push(servedAt);
   }
   console.log(`\nHot reload: config add on the running double (${RUNS} runs)`);
   console.log(`  command start -> gateway serves the new key  median ${ms(median(served))} (target <= 220 ms: ${verdict(median(served) <= 220)})  p95 ${ms(quantile(served, 0.95))} (target <= 280 ms: ${verdict(quantile(served, 0.95) <= 280)})`);
