@@ -5,6 +5,7 @@
  */
 import { RE2JS } from 're2js';
 import type { HeaderMatch } from './model-patterns.js';
+import { subsetRegExp } from './re2-subset.js';
 
 export const MODEL_HEADER = 'x-higress-llm-model';
 const MATCH_ANNOTATION = /^higress\.io\/(exact|prefix|regex)-match-header-(.+)$/;
@@ -111,13 +112,17 @@ export function buildRouteTable(ingresses: readonly IngressInput[]): RouteTable 
   return { routes: sorted, dropped };
 }
 
-const regexCache = new Map<string, RE2JS | null>();
+const regexCache = new Map<string, { matches(value: string): boolean } | null>();
 function fullMatch(pattern: string, value: string): boolean {
   if (!regexCache.has(pattern)) {
-    try {
-      regexCache.set(pattern, RE2JS.compile(pattern));
-    } catch {
-      regexCache.set(pattern, null); // the gateway rejects the route; it matches nothing
+    const subset = subsetRegExp(pattern);
+    if (subset) regexCache.set(pattern, { matches: (v) => subset.test(v) });
+    else {
+      try {
+        regexCache.set(pattern, RE2JS.compile(pattern));
+      } catch {
+        regexCache.set(pattern, null); // the gateway rejects the route; it matches nothing
+      }
     }
   }
   return regexCache.get(pattern)?.matches(value) ?? false;
