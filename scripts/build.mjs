@@ -38,11 +38,12 @@ const LEFT_OUT = [
 
 // Built-ins our own code imports but needs only for some commands: each function they export becomes a
 // function that loads the module on its first call (crypto alone costs about 5% of a bare Node start; https
-// brings tls, needed only for a remote engine). Importing anything but a function from them fails the
+// brings tls, needed only for a remote engine; http, 3-5 ms, only once an engine's socket is there). Importing anything but a function from them fails the
 // build; a class would need `new` and must not be imported from these.
 const LAZY_BUILTINS = [
   { id: 'node:crypto', importer: /[\\/]src[\\/]/ },
   { id: 'node:fs/promises', importer: /[\\/]src[\\/]/ },
+  { id: 'node:http', importer: /[\\/]src[\\/]docker[\\/](light-engine|wait)\.ts$/ },
   { id: 'node:https', importer: /[\\/]src[\\/]docker[\\/]light-engine\.ts$/ },
 ];
 const builtinFunctions = Object.fromEntries(

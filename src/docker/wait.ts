@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { get as httpGet } from 'node:http';
 import { OperationalError } from '../core/errors.js';
 
 export interface WaitOptions {
@@ -44,7 +44,7 @@ export function probeHttp(host: string, port: number, timeoutMs: number): Promis
       request.destroy();
       resolve(answer);
     };
-    const request = http.get({ host: connectHost(host), port, path: '/', agent: false, timeout: timeoutMs }, (response) => {
+    const request = httpGet({ host: connectHost(host), port, path: '/', agent: false, timeout: timeoutMs }, (response) => {
       response.resume();
       finish(true);
     });

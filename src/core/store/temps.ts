@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isOwnTemp } from './exit-guard.js';
 import { heldLock, openDataFolder, withDataFolderLock } from './lock.js';
@@ -29,7 +29,7 @@ async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   const staging = (await files(stagingDir(folder))).filter((path) => !isOwnTemp(path));
   const stagingInodes = new Set<string>();
   for (const path of staging) {
-    const st = await lstat(path, { bigint: true }).catch(() => undefined);
+    const st = statOf(path);
     if (st) stagingInodes.add(`${st.dev}:${st.ino}`);
   }
   const kinds = (await entries(folder)).filter((e) => e.isDirectory() && !NOT_SCANNED.has(e.name));
@@ -37,7 +37,7 @@ async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   for (const dir of dirs) {
     for (const path of await files(dir)) {
       if (!path.endsWith('.tmp') || isOwnTemp(path)) continue;
-      const st = await lstat(path, { bigint: true }).catch(() => undefined);
+      const st = statOf(path);
       if (!st) continue;
       const stale = st.isSymbolicLink() || Date.now() - Number(st.mtimeMs) > ttlMs;
       if (stale || stagingInodes.has(`${st.dev}:${st.ino}`)) await remove(path);
@@ -47,9 +47,19 @@ async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   return removed;
 }
 
+/** A file that cannot be looked at is left alone. */
+function statOf(path: string) {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Synchronous, like the reads: a commit scans a handful of small folders. */
 async function entries(dir: string): Promise<Dirent[]> {
   try {
-    return await readdir(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if (isMissing(err)) return [];
     throw err;
