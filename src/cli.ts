@@ -3,6 +3,7 @@ import { CliError, UsageError } from './core/errors.js';
 import { closest } from './core/suggest.js';
 import { SUMMARIES } from './commands/summaries.js';
 import { buildProgram, selectedCommand } from './program.js';
+import { write } from './ui/terminal.js';
 
 export interface ErrorReport {
   code: string;
@@ -84,9 +85,9 @@ async function main(argv: string[]): Promise<number> {
     // Help and version end parsing through an exception too; they are not errors.
     if (error instanceof CommanderError && error.exitCode === 0) return 0;
     const report = error instanceof CommanderError ? withSuggestion(error, program, args) : describeError(error);
-    if (json) process.stdout.write(JSON.stringify({ error: report }, null, 2) + '\n');
-    process.stderr.write(`error: ${report.message}${report.hint ? ` — ${report.hint}` : ''}\n`);
-    if (process.env.GET_AI_GATEWAY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (json) write(1, JSON.stringify({ error: report }, null, 2) + '\n');
+    write(2, `error: ${report.message}${report.hint ? ` — ${report.hint}` : ''}\n`);
+    if (process.env.GET_AI_GATEWAY_DEBUG && error instanceof Error) write(2, `${error.stack}\n`);
     return report.exitCode;
   }
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { SUMMARIES, type CommandName } from './commands/summaries.js';
 import { CLI_VERSION } from './version.js';
+import { isTerminal, write } from './ui/terminal.js';
 
 /** `only`: the subcommand this run reaches (`config list` → "list"); undefined when it reaches none or shows help. */
 type Register = (program: Command, only?: string) => void;
@@ -44,8 +45,17 @@ export async function buildProgram(args: string[]): Promise<Command> {
   const program = new Command('get-ai-gateway')
     .description('Deploy and run the Higress AI Gateway on this machine and manage its LLM providers and routing.')
     .version(CLI_VERSION, '-v, --version')
-    // Errors are printed by cli.ts (one line, a hint, JSON under --json), not by commander.
-    .configureOutput({ outputError: () => {} })
+    // Errors are printed by cli.ts (one line, a hint, JSON under --json), not by commander. Help goes out through
+    // ui/terminal.ts: Node's stdout stream is made only for a terminal (its width and colours).
+    .configureOutput({
+      outputError: () => {},
+      writeOut: (text) => write(1, text),
+      writeErr: (text) => write(2, text),
+      getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+      getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+      getOutHasColors: () => isTerminal(1) && process.stdout.hasColors(),
+      getErrHasColors: () => isTerminal(2) && process.stderr.hasColors(),
+    })
     .exitOverride()
     .hook('preAction', async (_program, action) => {
       const { checkOptionValues } = await import('./core/input-guard.js');

@@ -40,6 +40,7 @@ import type { GatewayFiles } from './gateway-files.js';
 import { applyPlanToFiles, type StartPlan } from './start-plan.js';
 import { accessControlState, accessForExposure, type AccessKey } from './access.js';
 import { buildWelcome, printWelcome } from '../ui/welcome.js';
+import { write } from '../ui/terminal.js';
 
 /** What `start` changed in the files, for "say what changed". */
 function describeChanges(plan: StartPlan, changed: string[], newKey?: AccessKey): string[] {
@@ -222,7 +223,7 @@ async function undoFailedStart(docker: Dockerode, plan: StartPlan, id: string | 
     );
     if (restored) undone.push(settingsBefore === null ? `removed ${SETTINGS_FILE}` : `restored the previous ${SETTINGS_FILE}`);
   }
-  if (undone.length > 0) process.stderr.write(`Start failed: ${undone.join(' and ')}${freshFolder ? '' : '; the provider files are kept'}.\n`);
+  if (undone.length > 0) write(2, `Start failed: ${undone.join(' and ')}${freshFolder ? '' : '; the provider files are kept'}.\n`);
 }
 
 /**
@@ -382,7 +383,7 @@ class GatewayCrash extends Error {
 
 function printDistinct(log: string): void {
   const lines = distinctLines(log);
-  if (lines.length > 0) process.stderr.write(`Last container log lines (repeats left out):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  if (lines.length > 0) write(2, `Last container log lines (repeats left out):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 }
 
 /** One message: the known failure with its fix, or what the container did with its distinct last lines. */
@@ -399,7 +400,7 @@ function failureFor(crash: GatewayCrash, plan: StartPlan, prefix?: string): Oper
       ? `the gateway container ${crash.restarts >= 2 ? 'keeps crashing' : 'crashed'} before serving${facts.length ? ` (${facts.join(', ')})` : ''}`
       : 'the gateway cannot start');
   if (crash.diagnosis) {
-    process.stderr.write(`Log: ${crash.diagnosis.evidence}\n`);
+    write(2, `Log: ${crash.diagnosis.evidence}\n`);
     return new OperationalError(`${what}: ${crash.diagnosis.message}`, { hint: `fix: ${crash.diagnosis.fix}; ${again}; ${doctor}` });
   }
   printDistinct(crash.log);

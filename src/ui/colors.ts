@@ -4,6 +4,7 @@
  * Node start; the bundle loads it on first use only (scripts/build.mjs).
  */
 import chalk, { type ChalkInstance } from 'chalk';
+import { isTerminal } from './terminal.js';
 
 /** Whether colours are off, decided once. */
 let off: boolean | undefined;
@@ -14,8 +15,8 @@ const plain: ChalkInstance = new Proxy(((...text: unknown[]) => text.join(' ')) 
 });
 
 /** No colour for NO_COLOR, a dumb terminal, or output that is not a terminal. */
-export function colorsOff(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stdout): boolean {
-  return 'NO_COLOR' in env || env.TERM === 'dumb' || !stream.isTTY;
+export function colorsOff(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal = isTerminal(1)): boolean {
+  return 'NO_COLOR' in env || env.TERM === 'dumb' || !stdoutIsTerminal;
 }
 
 /** The painter for this process (`paint().bold(...)`). */

@@ -1,5 +1,6 @@
 /** How the CLI talks: results to stdout, progress and diagnostics to stderr; `--json` leaves stdout to one JSON object. */
 import { paint } from './colors.js';
+import { write } from './terminal.js';
 
 /** A person is watching: a TTY and not CI. Spinners and prompts only then. */
 export function isInteractive(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): boolean {
@@ -21,11 +22,11 @@ export function createOutput(opts: { json?: boolean } = {}): Output {
   const json = Boolean(opts.json);
   return {
     json,
-    say: (line = '') => (json ? process.stderr : process.stdout).write(line + '\n'),
-    note: (line) => process.stderr.write(line + '\n'),
-    warn: (line) => process.stderr.write(`${paint().yellow('warning:')} ${line}\n`),
+    say: (line = '') => write(json ? 2 : 1, line + '\n'),
+    note: (line) => write(2, line + '\n'),
+    warn: (line) => write(2, `${paint().yellow('warning:')} ${line}\n`),
     result: (value) => {
-      if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+      if (json) write(1, JSON.stringify(value, null, 2) + '\n');
     },
   };
 }

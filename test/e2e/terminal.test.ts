@@ -39,10 +39,11 @@ function uniqueName(): string {
 class Terminal {
   readonly name = `t${++sessions}`;
 
-  constructor(args: string[]) {
-    const env = ['env', '-u', 'CI', 'NO_COLOR=1', 'TERM=linux', `DOCKER_HOST=${bed.dockerHost}`];
+  /** `colors`: a colour terminal (TERM=xterm-256color, no NO_COLOR); `width`: its columns (80). */
+  constructor(args: string[], opts: { colors?: boolean; width?: number } = {}) {
+    const env = ['env', '-u', 'CI', ...(opts.colors ? ['-u', 'NO_COLOR', 'TERM=xterm-256color'] : ['NO_COLOR=1', 'TERM=linux']), `DOCKER_HOST=${bed.dockerHost}`];
     const command = `cd ${quote(REPO_ROOT)} && ${[...env, 'node', BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; exec sleep 3600`;
-    tmux('new-session', '-d', '-s', this.name, '-x', '80', '-y', '30', command);
+    tmux('new-session', '-d', '-s', this.name, '-x', String(opts.width ?? 80), '-y', '30', command);
   }
 
   /** What is on the screen now. */
@@ -283,6 +284,30 @@ describe('start in a real terminal', () => {
     expect(await t.exitCode()).toBe(130);
     expect(files(data)).toEqual([]);
     expect(await containerExists(name)).toBe(false);
+  });
+
+  // Output goes to the file descriptor (src/ui/terminal.ts); a terminal is still told from a pipe or a file.
+  it('in a terminal, help fits its width and output is in colour; piped, neither', async () => {
+    // Commander wraps flag descriptions at the width it is given: the terminal's, else 80.
+    const optionLines = (text: string) => text.split('\n').filter((line) => /^ {2}-/.test(line));
+    const help = new Terminal(['config', 'add', '--help'], { width: 130 });
+    expect(await help.exitCode()).toBe(0);
+    const wide = optionLines(help.transcript());
+    expect(wide.length).toBeGreaterThan(20);
+    expect(wide.some((line) => line.trimEnd().length > 80)).toBe(true);
+    expect(wide.filter((line) => line.trimEnd().length > 130)).toEqual([]);
+    const piped = optionLines((await runCli(['config', 'add', '--help'])).stdout);
+    expect(piped.length).toBeGreaterThan(20);
+    expect(piped.filter((line) => line.length > 80)).toEqual([]);
+
+    const args = ['start', '--dry-run', '--non-interactive', '--deepseek-key', 'sk-terminal-0000', '--data-folder', path.join(tempDir(), 'gateway')];
+    const plan = new Terminal(args, { colors: true });
+    expect(await plan.exitCode()).toBe(0);
+    expect(plan.transcript(true)).toMatch(/\x1b\[1mPlan \(dry run/);
+    const planPiped = await runCli(args, { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm-256color' } });
+    expect(planPiped.exitCode).toBe(0);
+    expect(planPiped.stdout).toContain('Plan (dry run');
+    expect(planPiped.stdout).not.toContain('\x1b[');
   });
 
   it('never prompts with --non-interactive or without a terminal: exit 2 when no provider is configured', async () => {

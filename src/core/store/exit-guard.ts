@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { write } from '../../ui/terminal.js';
 
 /** Staging files and claimed `.tmp` files of this process that exist right now. */
 const ownTemps = new Set<string>();
@@ -68,7 +69,7 @@ export async function withSignalsDeferred<T>(fn: () => Promise<T>): Promise<T> {
  * with the listeners' exit code, e.g. 130/143, or dies of the signal when nobody listens).
  */
 function deliver(sig: NodeJS.Signals, listeners: Listener[]): void {
-  process.stderr.write(`${sig}: stopping now that the change in progress is complete\n`);
+  write(2, `${sig}: stopping now that the change in progress is complete\n`);
   if (listeners.length === 0) {
     process.kill(process.pid, sig);
     return;

@@ -7,6 +7,7 @@ import lockfile from 'proper-lockfile';
 import { OperationalError } from '../errors.js';
 import { withSignalsDeferred } from './exit-guard.js';
 import { LOCK_NAME, POLL_MS, errorCode, errorMessage, journalPath } from './paths.js';
+import { write } from '../../ui/terminal.js';
 
 /** A holder that stops refreshing the lock (SIGKILL, power loss) loses it after this long. */
 export const LOCK_STALE_MS = 10_000;
@@ -123,7 +124,7 @@ async function repairInterrupted(folder: string): Promise<void> {
   const what = done.direction === 'forward' ? 'completed' : 'undid';
   const files = done.repaired.length > 0 ? done.repaired.join(', ') : 'no file needed it';
   const foreign = done.foreign.length > 0 ? `; left ${done.foreign.join(', ')} alone (changed by someone else since)` : '';
-  process.stderr.write(`Repaired ${folder}: ${what} a change interrupted by a crash (${files})${foreign}.\n`);
+  write(2, `Repaired ${folder}: ${what} a change interrupted by a crash (${files})${foreign}.\n`);
 }
 
 /** For readers (listings, `start` planning): repairs an interrupted change before anything is read. No lock otherwise. */

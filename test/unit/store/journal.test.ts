@@ -2,6 +2,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { commitChanges, journalPath, withDataFolderLock, type InContainerOps } from '../../../src/core/store/index.js';
+import { write } from '../../../src/ui/terminal.js';
+
+// The repair note goes to stderr through ui/terminal.ts: caught here instead.
+vi.mock('../../../src/ui/terminal.js', async (original) => ({ ...(await original<typeof import('../../../src/ui/terminal.js')>()), write: vi.fn() }));
 import { A, B, C, put, read, tempDataFolder } from './helpers.js';
 
 const journal = (data: string, direction: 'forward' | 'back', changes: { path: string; before: string | null; after: string | null }[]) => {
@@ -52,14 +56,15 @@ describe('the intent journal', () => {
       { path: B, before: 'old: b\n', after: 'new: b\n' },
       { path: C, before: 'old: c\n', after: null },
     ]);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stderr = vi.mocked(write);
+    stderr.mockClear();
     try {
       await withDataFolderLock(data, async () => {
         expect(read(data, B)).toBe('new: b\n'); // repaired before fn runs
       });
-      expect(stderr).toHaveBeenCalledWith(expect.stringMatching(/^Repaired .*: completed a change interrupted by a crash \(ingresses\/ai-route-openai\.internal\.yaml, configmaps\/ai-route-openai\.yaml\)\.\n$/));
+      expect(stderr).toHaveBeenCalledWith(2, expect.stringMatching(/^Repaired .*: completed a change interrupted by a crash \(ingresses\/ai-route-openai\.internal\.yaml, configmaps\/ai-route-openai\.yaml\)\.\n$/));
     } finally {
-      stderr.mockRestore();
+      stderr.mockClear();
     }
     expect([read(data, A), read(data, B), read(data, C)]).toEqual(['new: a\n', 'new: b\n', null]);
     expect(existsSync(journalPath(data))).toBe(false);
@@ -72,12 +77,13 @@ describe('the intent journal', () => {
       { path: A, before: 'old: a\n', after: 'new: a\n' },
       { path: B, before: null, after: 'new: b\n' },
     ]);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stderr = vi.mocked(write);
+    stderr.mockClear();
     try {
       await withDataFolderLock(data, async () => undefined);
-      expect(stderr).toHaveBeenCalledWith(expect.stringMatching(/undid a change interrupted by a crash \(wasmplugins\/ai-proxy\.internal\.yaml\)/));
+      expect(stderr).toHaveBeenCalledWith(2, expect.stringMatching(/undid a change interrupted by a crash \(wasmplugins\/ai-proxy\.internal\.yaml\)/));
     } finally {
-      stderr.mockRestore();
+      stderr.mockClear();
     }
     expect([read(data, A), read(data, B)]).toEqual(['old: a\n', null]);
   });
@@ -86,12 +92,13 @@ describe('the intent journal', () => {
     const data = tempDataFolder();
     put(data, A, 'console: edited\n');
     journal(data, 'forward', [{ path: A, before: 'old: a\n', after: 'new: a\n' }, { path: B, before: null, after: 'new: b\n' }]);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stderr = vi.mocked(write);
+    stderr.mockClear();
     try {
       await withDataFolderLock(data, async () => undefined);
-      expect(stderr).toHaveBeenCalledWith(expect.stringMatching(/left wasmplugins\/ai-proxy\.internal\.yaml alone \(changed by someone else since\)/));
+      expect(stderr).toHaveBeenCalledWith(2, expect.stringMatching(/left wasmplugins\/ai-proxy\.internal\.yaml alone \(changed by someone else since\)/));
     } finally {
-      stderr.mockRestore();
+      stderr.mockClear();
     }
     expect([read(data, A), read(data, B)]).toEqual(['console: edited\n', 'new: b\n']);
   });
