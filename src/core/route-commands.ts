@@ -14,7 +14,7 @@ export async function addRoute(options: Record<string, unknown>, out: Output): P
     throw new UsageError('give exactly one of --trigger and --pattern', { hint: 'e.g. --trigger "deep thinking|深入思考" or --pattern "(?i)\\bprove\\b"' });
   }
   const pattern = options.trigger !== undefined ? triggerToPattern(String(options.trigger)) : String(options.pattern);
-  checkPattern(pattern, options.trigger !== undefined ? '--trigger' : '--pattern');
+  if (options.trigger === undefined) checkPattern(pattern, '--pattern');
   const defaultModel = options.defaultModel !== undefined ? checkModelName(String(options.defaultModel), '--default-model') : undefined;
   const writeMode = parseWriteMode(options.writeMode);
   const deployment = await resolveDeployment(options);

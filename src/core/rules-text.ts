@@ -109,5 +109,36 @@ export function editRulesText(
   } catch {
     return null;
   }
-  return isDeepStrictEqual(parsed, expected) ? { text: edited, plain: parsed } : null;
+  return sameContent(parsed, expected) ? { text: edited, plain: parsed } : null;
+}
+
+type Spec = { spec?: { defaultConfig?: { autoRouting?: { rules?: unknown } } } };
+const rulesOf = (value: unknown) => (value as Spec)?.spec?.defaultConfig?.autoRouting;
+const isFlat = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => v === null || typeof v !== 'object');
+
+/**
+ * isDeepStrictEqual, quicker for a long rule list (it runs cold: 3-7 ms for 1000 rules): a rule of plain
+ * values is compared key by key, in order (an order that differs only sends the edit to the Document path);
+ * anything else, and everything around the list, by isDeepStrictEqual.
+ */
+function sameContent(parsed: unknown, expected: unknown): boolean {
+  const a = rulesOf(parsed);
+  const b = rulesOf(expected);
+  if (!a || !b || !Array.isArray(a.rules) || !Array.isArray(b.rules) || a.rules.length !== b.rules.length) return isDeepStrictEqual(parsed, expected);
+  const [left, right] = [a.rules as unknown[], b.rules as unknown[]];
+  for (let i = 0; i < left.length; i++) {
+    const [x, y] = [left[i], right[i]];
+    if (isFlat(x) && isFlat(y)) {
+      const keys = Object.keys(x);
+      const other = Object.keys(y);
+      if (keys.length !== other.length || keys.some((key, k) => key !== other[k] || !Object.is(x[key], y[key]))) return false;
+    } else if (!isDeepStrictEqual(x, y)) return false;
+  }
+  a.rules = b.rules = [];
+  try {
+    return isDeepStrictEqual(parsed, expected);
+  } finally {
+    [a.rules, b.rules] = [left, right];
+  }
 }

@@ -111,6 +111,24 @@ describe('the Document path takes over when the text is not the simple shape', (
     expect(editRulesText(ROUTER, plain, next([...current(), rule('a', 'b')]), parse)).not.toBeNull();
   });
 
+  test('an edit whose text does not read back as meant (a rule, a nested value, or anything around the rules)', () => {
+    const wanted = next([...current(), rule('a', 'b')]);
+    const misread = (change: (value: any) => void) => (text: string) => {
+      const value = parse(text);
+      change(value);
+      return value;
+    };
+    expect(editRulesText(ROUTER, plain, wanted, parse)).not.toBeNull();
+    expect(editRulesText(ROUTER, plain, wanted, misread((v) => (v.spec.defaultConfig.autoRouting.rules[1].model = 'other')))).toBeNull();
+    expect(editRulesText(ROUTER, plain, wanted, misread((v) => (v.spec.defaultConfig.autoRouting.rules[3].extra = 1)))).toBeNull();
+    expect(editRulesText(ROUTER, plain, wanted, misread((v) => (v.spec.defaultConfig.autoRouting.rules[0].note = { by: 'hand' })))).toBeNull();
+    expect(editRulesText(ROUTER, plain, wanted, misread((v) => (v.spec.defaultConfig.extraField = 'changed')))).toBeNull();
+    expect(editRulesText(ROUTER, plain, wanted, misread((v) => v.spec.defaultConfig.autoRouting.rules.pop()))).toBeNull();
+    const nested = ROUTER.replace('          note: kept by hand', '          note: { by: hand }');
+    expect(editRulesText(nested, parse(nested), wanted, parse)).not.toBeNull();
+    expect(editRulesText(nested, parse(nested), wanted, misread((v) => (v.spec.defaultConfig.autoRouting.rules[0].note.by = 'other')))).toBeNull();
+  });
+
   test('CRLF line ends, no resourceVersion, the last rule removed', async () => {
     expect(editRulesText(ROUTER.replaceAll('\n', '\r\n'), plain, next([...current(), rule('a', 'b')]), parse)).toBeNull();
     const unversioned = ROUTER.replace('  resourceVersion: "7"\n', '');
