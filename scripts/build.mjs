@@ -162,8 +162,9 @@ const results = await Promise.all([
     entryPoints: { cli: 'src/cli.ts' },
     outdir,
     // Short names: a quarter less source to read and keep for every run. Stack traces (GET_AI_GATEWAY_DEBUG)
-    // then name dist/cli.js positions; errors themselves are ours and say what happened.
-    minifyIdentifiers: true,
+    // then name dist/cli.js positions; errors themselves are ours and say what happened. BUILD_NAMES=1 keeps
+    // the names (for profiles).
+    minifyIdentifiers: !process.env.BUILD_NAMES,
     metafile: true,
     plugins: [lazyBuiltins, leaveOut, vendorsExternal],
     // import() of a vendor file becomes require(), so that it goes through bin/'s loader and not Node's

@@ -2,8 +2,7 @@
  * One change to a live (or stopped) gateway: lock the data folder, read, change, commit through the write
  * protocol, then confirm the gateway reloaded. Every command that changes files goes through `editGateway`.
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkDataFolder, holdsNothingButOurLock, OUR_MARKER, removeCreatedFolders } from './data-folder-guard.js';
 import { OperationalError, UsageError } from './errors.js';
@@ -140,7 +139,7 @@ export async function editGateway<T>(
  */
 async function createFolder(dataFolder: string, attempts = 3): Promise<string | undefined> {
   try {
-    return await mkdir(dataFolder, { recursive: true, mode: 0o700 });
+    return mkdirSync(dataFolder, { recursive: true, mode: 0o700 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempts > 1 && existsSync(dirname(dataFolder))) return createFolder(dataFolder, attempts - 1);
     throw new OperationalError(`could not create the data folder ${dataFolder}: ${errorMessage(err)}`, { cause: err });

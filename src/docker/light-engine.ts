@@ -2,7 +2,7 @@
  * A few plain Engine API calls over node:http, for the hot paths (`config`/`route` edits and listings):
  * loading dockerode costs more than the whole edit. Anything beyond inspect and archive reads uses dockerode.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
@@ -58,12 +58,18 @@ export async function connectLightEngine(timeoutMs = 1500, alongside?: string): 
     env: process.env,
     homeDir: homedir(),
     platform: process.platform,
-    fileExists: (file) => stat(file).then(() => true, () => false),
-    readTextFile: (file) => readFile(file, 'utf8').catch(() => undefined),
+    fileExists: async (file) => existsSync(file),
+    readTextFile: async (file) => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
   });
   for (const endpoint of endpoints) {
     if (endpoint.problem || endpoint.host.startsWith('ssh://')) continue;
-    if (endpoint.socketFile && !(await stat(endpoint.socketFile).then(() => true, () => false))) continue;
+    if (endpoint.socketFile && !existsSync(endpoint.socketFile)) continue;
     const early = alongside === undefined ? undefined : send(endpoint, 'GET', alongside, timeoutMs);
     early?.catch(() => {}); // awaited by the caller, if this engine is chosen
     // `/_ping` answers at once; dockerd takes 10-15 ms over `/version`, which is on the hot-reload path.

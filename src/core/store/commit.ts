@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, unlink, utimes } from 'node:fs/promises';
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, OperationalError } from '../errors.js';
@@ -186,7 +185,7 @@ function commitError(w: Writer, rel: string, err: unknown, unrestored: string[])
 async function putFile(w: Writer, rel: string, content: string | null): Promise<void> {
   const target = absPath(w.folder, rel);
   const tmp = `${target}.tmp`;
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   // A delete claims `<name>.tmp` too (with an empty file), so it cannot race a console write of the same resource.
   const staging = await writeStaging(w.folder, content ?? '');
   let claimed = false;
@@ -195,10 +194,16 @@ async function putFile(w: Writer, rel: string, content: string | null): Promise<
     claimed = true;
     if (content === null) {
       if (w.inContainer) await w.inContainer.ops.remove(containerPath(w, rel));
-      else await unlink(target).catch((err) => (isMissing(err) ? undefined : Promise.reject(err)));
+      else {
+        try {
+          unlinkSync(target);
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+        }
+      }
     } else {
       if (w.inContainer) await w.inContainer.ops.rename(`${containerPath(w, rel)}.tmp`, containerPath(w, rel));
-      else await rename(tmp, target);
+      else renameSync(tmp, target);
       claimed = false;
       forgetTemp(tmp);
     }
@@ -210,20 +215,29 @@ async function putFile(w: Writer, rel: string, content: string | null): Promise<
 
 let stagingCount = 0;
 
+/** Synchronous, as every file step here: each asynchronous one is a trip through libuv's thread pool. */
 async function writeStaging(folder: string, content: string): Promise<string> {
   const dir = stagingDir(folder);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Unique among this process's files (the pid) and across reused pids; 'wx' refuses a name that exists.
   // Not randomUUID: loading Node's crypto costs an edit 3 ms.
   const path = join(dir, `${process.pid}-${Date.now().toString(36)}-${(stagingCount++).toString(36)}${Math.random().toString(36).slice(2, 10)}`);
-  const file = await open(path, 'wx', 0o600);
+  const fd = openSync(path, 'wx', 0o600);
   trackTemp(path);
+  let open = true;
   try {
-    await file.writeFile(content, 'utf8');
-    await file.sync();
-    await file.close();
+    writeFileSync(fd, content, 'utf8');
+    fsyncSync(fd);
+    open = false;
+    closeSync(fd);
   } catch (err) {
-    await file.close().catch(() => undefined);
+    if (open) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the write's error is the one to report
+      }
+    }
     await removeTemp(path);
     throw err;
   }
@@ -238,17 +252,17 @@ async function claimTmp(w: Writer, rel: string, tmp: string, staging: string): P
   const deadline = Date.now() + w.backoffTimeoutMs;
   for (let waited = false; ; ) {
     // After a wait, refresh our mtime so the other writer cannot take our `.tmp` for a stale one.
-    if (waited) await utimes(staging, new Date(), new Date());
+    if (waited) utimesSync(staging, new Date(), new Date());
     try {
-      await link(staging, tmp);
+      linkSync(staging, tmp);
       trackTemp(tmp);
       return;
     } catch (err) {
       if (errorCode(err) !== 'EEXIST') throw err;
     }
-    const st = await lstat(tmp).catch((err) => (isMissing(err) ? undefined : Promise.reject(err)));
+    const st = lstatSync(tmp, { throwIfNoEntry: false });
     if (st && (st.isSymbolicLink() || Date.now() - st.mtimeMs > w.ttlMs)) {
-      await rm(tmp, { force: true }); // left behind by a writer that died, or not a writer's at all
+      rmSync(tmp, { force: true }); // left behind by a writer that died, or not a writer's at all
       continue;
     }
     if (Date.now() >= deadline) {
@@ -265,9 +279,15 @@ async function claimTmp(w: Writer, rel: string, tmp: string, staging: string): P
 
 /** Only while it is still our staging inode: once renamed away, the name may already be another writer's. */
 async function removeTmpIfOurs(tmp: string, staging: string): Promise<void> {
-  const inode = (path: string) => lstat(path, { bigint: true }).catch(() => null);
-  const [a, b] = await Promise.all([inode(tmp), inode(staging)]);
-  if (a && b && a.dev === b.dev && a.ino === b.ino) await rm(tmp, { force: true });
+  const inode = (path: string) => {
+    try {
+      return lstatSync(path, { bigint: true, throwIfNoEntry: false }) ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const [a, b] = [inode(tmp), inode(staging)];
+  if (a && b && a.dev === b.dev && a.ino === b.ino) rmSync(tmp, { force: true });
   forgetTemp(tmp);
 }
 

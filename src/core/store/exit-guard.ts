@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { write } from '../../ui/terminal.js';
 
 /** Staging files and claimed `.tmp` files of this process that exist right now. */
@@ -18,7 +17,7 @@ export function isOwnTemp(path: string): boolean {
 }
 
 export async function removeTemp(path: string): Promise<void> {
-  await rm(path, { force: true });
+  rmSync(path, { force: true });
   ownTemps.delete(path);
 }
 

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { existsSync } from 'node:fs';
-import { mkdir, realpath } from 'node:fs/promises';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -34,8 +33,8 @@ export function lockPath(folder: string): string {
 export async function openDataFolder(dataFolder: string): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await mkdir(dataFolder, { recursive: true, mode: 0o700 });
-      return await realpath(dataFolder);
+      mkdirSync(dataFolder, { recursive: true, mode: 0o700 });
+      return realpathSync(dataFolder);
     } catch (err) {
       // Another command may have just removed the empty folder it had created (see editGateway): again.
       if (errorCode(err) === 'ENOENT' && attempt < 3) continue;
@@ -99,7 +98,11 @@ async function acquire(folder: string, state: HeldLock, timeoutMs: number): Prom
     } catch (err) {
       // The folder vanished (a failed command removed the empty folder it had created): make it again.
       if (errorCode(err) === 'ENOENT' && Date.now() < deadline) {
-        await mkdir(folder, { recursive: true, mode: 0o700 }).catch(() => undefined);
+        try {
+          mkdirSync(folder, { recursive: true, mode: 0o700 });
+        } catch {
+          // the next attempt says why
+        }
         continue;
       }
       if (errorCode(err) !== 'ELOCKED') {

@@ -1,5 +1,4 @@
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, rmSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isOwnTemp } from './exit-guard.js';
 import { heldLock, openDataFolder, withDataFolderLock } from './lock.js';
@@ -22,7 +21,7 @@ export async function cleanupStaleTemps(dataFolder: string, opts: { tmpTtlMs?: n
 async function removeOrphans(folder: string, ttlMs: number): Promise<string[]> {
   const removed: string[] = [];
   const remove = async (path: string) => {
-    await rm(path, { force: true });
+    rmSync(path, { force: true });
     removed.push(relative(folder, path).split(sep).join('/'));
   };
   // Skip temps of a commit still running in this process (several commits inside one held lock).
