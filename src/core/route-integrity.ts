@@ -11,13 +11,14 @@ export interface RoutingProblem {
   message: string;
 }
 
-type Resolve = (model: string) => { provider: string | null };
+/** The provider a model reaches, or null. */
+type Resolve = (model: string) => string | null;
 
 export function autoRoutingProblems(routing: AutoRouting, resolve: Resolve): RoutingProblem[] {
   if (!routing.enabled) return [];
   const problems: RoutingProblem[] = [];
   const orphan = (model: string, ruleId: number | null) => {
-    if (resolve(model).provider !== null) return;
+    if (resolve(model) !== null) return;
     const what = ruleId === null ? 'the default model' : `rule [${ruleId}]`;
     problems.push({ kind: 'orphan', ruleId, message: `${what} sends higress/auto to ${model}, which no configured provider serves (the request gets 404)` });
   };
@@ -41,8 +42,8 @@ export async function checkAutoRouting(files: GatewayFiles, before: RoutingProbl
   await files.syncRoutes();
   const { createResolver } = await import('./ops/models.js');
   const resolver = createResolver(files);
-  const resolved = new Map<string, { provider: string | null }>();
-  const resolve = (model: string) => resolved.get(model) ?? resolved.set(model, resolver.resolve(model)).get(model)!;
+  const resolved = new Map<string, string | null>();
+  const resolve = (model: string) => (resolved.has(model) ? resolved.get(model)! : resolved.set(model, resolver.providerOf(model)).get(model)!);
   const after = autoRoutingProblems(files.autoRouting(), resolve);
   // A change of the rules alone leaves the routes as they were: the rules before are checked on the same routes.
   const problemsBefore = Array.isArray(before) ? before : autoRoutingProblems(before, resolve);
@@ -63,5 +64,5 @@ export async function checkAutoRouting(files: GatewayFiles, before: RoutingProbl
 export async function currentProblems(files: GatewayFiles): Promise<RoutingProblem[]> {
   const { createResolver } = await import('./ops/models.js');
   const resolver = createResolver(files);
-  return autoRoutingProblems(files.autoRouting(), (m) => resolver.resolve(m));
+  return autoRoutingProblems(files.autoRouting(), (m) => resolver.providerOf(m));
 }

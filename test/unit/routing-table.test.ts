@@ -129,6 +129,7 @@ describe.each(orders)('all catalog providers, %s', (_label, order) => {
       const oracle = chatRequest(resources, view, model);
       const ours = resolver.resolve(model);
       expect({ provider: ours.provider, model: ours.upstreamModel, route: ours.route }, model).toEqual({ provider: oracle?.provider ?? null, model: oracle?.model ?? null, route: oracle?.ingress ?? null });
+      expect(resolver.providerOf(model), model).toBe(oracle?.provider ?? null);
     }
   });
 });

@@ -34,6 +34,8 @@ export interface Resolution {
 export interface Resolver {
   table: RouteTable;
   resolve(model: string): Resolution;
+  /** resolve(model).provider alone: no model mapping is applied (auto-routing checks ask it of every rule). */
+  providerOf(model: string): string | null;
 }
 
 function viaOf(ingress: string): Resolution['via'] {
@@ -62,6 +64,11 @@ export function createResolver(files: GatewayFiles): Resolver {
   const configuredProvider = memo((id: string) => files.hasProvider(id));
   return {
     table,
+    providerOf(model: string): string | null {
+      const route = routeFor(table, model);
+      const provider = route?.destination ? providerOf(route.destination) : null;
+      return provider !== null && configuredProvider(provider) ? provider : null;
+    },
     resolve(model: string): Resolution {
       const route = routeFor(table, model);
       if (!route) return { model, provider: null, route: null, via: null, upstreamModel: null };

@@ -40,7 +40,7 @@ export async function routingFindings(dataFolder: string): Promise<Finding[]> {
       }
     }
   }
-  for (const problem of autoRoutingProblems(files.autoRouting(), (m) => resolver.resolve(m))) {
+  for (const problem of autoRoutingProblems(files.autoRouting(), (m) => resolver.providerOf(m))) {
     findings.push({ check: 'auto-routing', status: 'warn', message: problem.message, fix: problem.kind === 'orphan' ? 'configure a provider for it, or change the rule: get-ai-gateway route list' : `get-ai-gateway route remove --rule-id ${problem.ruleId}` });
   }
   const chains = chainsView(files);

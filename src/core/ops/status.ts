@@ -82,7 +82,7 @@ export async function filesSummary(deployment: Deployment): Promise<Pick<StatusR
     const routing = files.autoRouting();
     const [{ createResolver }, { autoRoutingProblems }] = await Promise.all([import('./models.js'), import('../route-integrity.js')]);
     const resolver = createResolver(files);
-    const problems = autoRoutingProblems(routing, (m) => resolver.resolve(m)).map((p) => p.message);
+    const problems = autoRoutingProblems(routing, (m) => resolver.providerOf(m)).map((p) => p.message);
     return { providers, configured, autoRouting: { enabled: routing.enabled, defaultModel: routing.defaultModel ?? null, rules: routing.rules, problems }, filesError: null };
   } catch (error) {
     return { providers: [], configured: [], autoRouting: null, filesError: error instanceof Error ? error.message : String(error) };
