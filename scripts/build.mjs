@@ -171,7 +171,8 @@ const results = await Promise.all([
     // ES module loader.
     supported: { 'dynamic-import': false },
     // src/package-files.ts finds templates/ from its own URL; in the bundle that is dist/cli.js.
-    define: { 'import.meta.url': '__gagBundleUrl' },
+    // __GAG_BUILD__: which build wrote a data folder's kept parses (src/core/parse-cache.ts); another build parses again.
+    define: { 'import.meta.url': '__gagBundleUrl', __GAG_BUILD__: JSON.stringify(Date.now().toString(36)) },
     banner: { js: "const __gagBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   ...VENDORS.map((vendor) =>

@@ -14,6 +14,7 @@ import { commitChanges, readDataFile, withDataFolderLock, type InContainerOps } 
 import { errorMessage } from './store/paths.js';
 import { formatSettings, parseSettings, SETTINGS_FILE, DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { phaseDone } from './timings.js';
+import { ParseCache } from './parse-cache.js';
 
 export type WriteMode = 'auto' | 'host' | 'container';
 
@@ -90,7 +91,8 @@ export async function editGateway<T>(
   let removable = false;
   const outcome = await withDataFolderLock(dataFolder, async () => {
     try {
-      const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder) });
+      const parsed = ParseCache.open(dataFolder);
+      const files = await GatewayFiles.load((path) => readDataFile(dataFolder, path), { editable: true, list: listDataDir(dataFolder), parsed });
       const settingsText = await readDataFile(dataFolder, SETTINGS_FILE);
       const settings = settingsText === null ? { ...DEFAULT_SETTINGS, models: {} } : parseSettings(settingsText);
       phaseDone('lock, read, parse');
@@ -111,6 +113,8 @@ export async function editGateway<T>(
       const inContainer = await live?.inContainer();
       await commitChanges(dataFolder, changes, inContainer ? { inContainer: { ops: inContainer, mountPoint: '/data' } } : {});
       phaseDone('commit');
+      // Only a change writes anything, its kept parses too.
+      if (changes.length > 0) parsed?.save(changes.map((c) => c.path), files.parsedChanges());
       return { result, changes, mark, found, live };
     } catch (error) {
       // Bad input changes nothing: not even a folder this call had to create for its lock.

@@ -26,6 +26,7 @@ import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 import { packageFile } from '../package-files.js';
 import { editRulesText, type RulesTextEdit } from './rules-text.js';
+import type { ParseCache } from './parse-cache.js';
 
 import { describeResilience, modelMappingFor, type Resilience } from './resilience.js';
 import {
@@ -233,11 +234,15 @@ export class GatewayFiles {
   private constructor(
     private readonly read: Reader,
     private readonly yaml: YamlModule | undefined,
+    private readonly parsed: ParseCache | undefined,
   ) {}
 
-  /** Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser. */
-  static async load(read: Reader, opts: { editable?: boolean; list?: Lister } = {}): Promise<GatewayFiles> {
-    const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined);
+  /**
+   * Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser;
+   * `parsed`: parses kept from earlier commands (parse-cache.ts).
+   */
+  static async load(read: Reader, opts: { editable?: boolean; list?: Lister; parsed?: ParseCache } = {}): Promise<GatewayFiles> {
+    const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined, opts.parsed);
     const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console, FILES.accessLog];
     await Promise.all(owned.map((path) => files.open(path, path)));
     const entries = at(files.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
@@ -263,11 +268,18 @@ export class GatewayFiles {
     const text = original ?? initial;
     // Parsed when first looked at: a listing reads every file but looks at few of them.
     let parsed: { value: unknown } | undefined;
+    const cache = original === null ? undefined : this.parsed;
     file = {
       original,
       initial,
       get plain() {
-        return (parsed ??= { value: text === null ? undefined : parsePlain(text, path) }).value;
+        if (parsed) return parsed.value;
+        parsed = text === null ? { value: undefined } : cache?.get(path, text);
+        if (!parsed) {
+          parsed = { value: parsePlain(text!, path) };
+          cache?.put(path, text!, parsed.value);
+        }
+        return parsed.value;
       },
       set plain(value) {
         parsed = { value };
@@ -908,6 +920,11 @@ export class GatewayFiles {
   }
 
   // ---- output ----
+
+  /** New contents whose reader parse is known already (text edits check theirs): kept for the next command. */
+  parsedChanges(): { path: string; text: string; plain: unknown }[] {
+    return [...this.files].flatMap(([path, file]) => (file.dirty && file.edited && !file.doc && !file.deleted ? [{ path, text: file.edited.text, plain: file.edited.plain }] : []));
+  }
 
   /** Files to write (resourceVersion bumped) or delete; untouched files are left alone. */
   changes(): FileChange[] {

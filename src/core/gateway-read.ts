@@ -6,6 +6,7 @@ import type { Deployment } from './deployment.js';
 import { OperationalError } from './errors.js';
 import { GatewayFiles } from './gateway-files.js';
 import { journalPath } from './store/paths.js';
+import { ParseCache } from './parse-cache.js';
 
 async function readIfPresent(path: string): Promise<string | null> {
   try {
@@ -38,5 +39,7 @@ export async function repairBeforeRead(dataFolder: string): Promise<void> {
 
 export async function loadFiles(deployment: Pick<Deployment, 'dataFolder'>): Promise<GatewayFiles> {
   await repairBeforeRead(deployment.dataFolder);
-  return GatewayFiles.load((rel) => readIfPresent(join(deployment.dataFolder, rel)), { list: listDataDir(deployment.dataFolder) });
+  // Parses kept by earlier changes are used; a listing writes none.
+  const parsed = ParseCache.open(deployment.dataFolder);
+  return GatewayFiles.load((rel) => readIfPresent(join(deployment.dataFolder, rel)), { list: listDataDir(deployment.dataFolder), parsed });
 }

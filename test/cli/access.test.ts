@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { listGatewayFiles, runCli, tempDir } from '../helpers/cli.js';
 import { renderDataFolder } from '../helpers/data-folder.js';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
@@ -14,7 +14,7 @@ let data: string;
 const cli = (args: string[], opts: { env?: Record<string, string>; input?: string } = {}) =>
   runCli([...args, '--data-folder', data], { env: { ...NO_ENGINE, ...opts.env }, input: opts.input });
 const yamlOf = (rel: string) => parse(readFileSync(join(data, rel), 'utf8'));
-const snapshot = () => Object.fromEntries(listFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
+const snapshot = () => Object.fromEntries(listGatewayFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
 
 beforeEach(async () => {
   data = join(tempDir(), 'data');

@@ -2,7 +2,7 @@ import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } fro
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { listFiles, listGatewayFiles, runCli, tempDir } from '../helpers/cli.js';
 import { decodeResource } from '../double/yaml11.mjs';
 import { renderDataFolder } from '../helpers/data-folder.js';
 import { goldenPath } from '../helpers/golden.js';
@@ -14,7 +14,7 @@ const cli = (args: string[], opts: { env?: Record<string, string>; input?: strin
   runCli([...args, '--data-folder', data], { env: { ...NO_ENGINE, ...opts.env }, input: opts.input });
 const yamlOf = (rel: string) => parse(readFileSync(join(data, rel), 'utf8'));
 const proxyProviders = () => yamlOf('wasmplugins/ai-proxy.internal.yaml').spec.defaultConfig.providers;
-const snapshot = () => Object.fromEntries(listFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
+const snapshot = () => Object.fromEntries(listGatewayFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
 
 beforeEach(async () => {
   data = join(tempDir(), 'data');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { listFiles, listGatewayFiles, runCli, tempDir } from '../helpers/cli.js';
 import { renderDataFolder } from '../helpers/data-folder.js';
 import { hashFolder } from '../helpers/folder-hash.js';
 import { chatRequest, controllerRoutes } from '../helpers/higress-controller.js';
@@ -92,7 +92,7 @@ describe('route fallback: the files, as the controller and ai-proxy read them', 
   });
 
   test('a key rotation reaches the derived entries; removing the provider skips its step; removing the chain leaves no trace', async () => {
-    const before = new Set(listFiles(data));
+    const before = new Set(listGatewayFiles(data));
     expect((await cli(['route', 'fallback', '--model', 'gpt-4o', '--to', 'claude-sonnet-4-5,deepseek-chat'])).exitCode).toBe(0);
     expect((await cli(['config', 'add', '--provider', 'claude', '--key', 'sk-ant-0002'])).exitCode).toBe(0);
     const derived = () => resources().get('wasmplugins/ai-proxy.internal.yaml').spec.defaultConfig.providers.filter((p: any) => p.id.includes('~'));
@@ -112,7 +112,7 @@ describe('route fallback: the files, as the controller and ai-proxy read them', 
     res = resources();
     view = controllerRoutes(res);
     expect(chatRequest(res, view, 'gpt-4o')).toEqual({ provider: 'openai', model: 'gpt-4o', ingress: expect.stringMatching(/^model-1-openai-/) });
-    const after = listFiles(data).filter((f) => !before.has(f));
+    const after = listGatewayFiles(data).filter((f) => !before.has(f));
     expect(after).toEqual([]);
     expect(listFiles(data).filter((f) => f.includes('fallback'))).toEqual([]);
     expect(JSON.stringify(res.get('wasmplugins/ai-proxy.internal.yaml'))).not.toContain('~ai-fallback');

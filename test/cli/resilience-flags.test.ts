@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { listFiles, runCli, tempDir } from '../helpers/cli.js';
+import { listGatewayFiles, runCli, tempDir } from '../helpers/cli.js';
 import { renderDataFolder } from '../helpers/data-folder.js';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
@@ -11,7 +11,7 @@ let data: string;
 const cli = (args: string[]) => runCli([...args, '--data-folder', data], { env: NO_ENGINE });
 const entry = (id: string) =>
   parse(readFileSync(join(data, 'wasmplugins/ai-proxy.internal.yaml'), 'utf8')).spec.defaultConfig.providers.find((p: any) => p.id === id);
-const snapshot = () => Object.fromEntries(listFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
+const snapshot = () => Object.fromEntries(listGatewayFiles(data).map((f) => [f, readFileSync(join(data, f), 'utf8')]));
 
 beforeEach(async () => {
   data = join(tempDir(), 'data');

@@ -34,3 +34,8 @@ export function listFiles(root: string): string[] {
     return [];
   }
 }
+
+/** The data folder's files less our own state (`.get-ai-gateway/`: lock, staging, kept parses): what the gateway reads. */
+export function listGatewayFiles(root: string): string[] {
+  return listFiles(root).filter((f) => !f.startsWith('.get-ai-gateway/'));
+}
