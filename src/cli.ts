@@ -3,7 +3,7 @@ import { CliError, UsageError } from './core/errors.js';
 import { closest } from './core/suggest.js';
 import { SUMMARIES } from './commands/summaries.js';
 import { buildProgram, selectedCommand } from './program.js';
-import { write } from './ui/terminal.js';
+import { flushed, write } from './ui/terminal.js';
 
 export interface ErrorReport {
   code: string;
@@ -96,4 +96,7 @@ async function main(argv: string[]): Promise<number> {
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 process.on('SIGHUP', () => process.exit(129));
-main(process.argv).then((code) => process.exit(code));
+main(process.argv).then(async (code) => {
+  await flushed();
+  process.exit(code);
+});

@@ -35,10 +35,16 @@ export function write(fd: Fd, text: string): void {
       }
       if (code !== 'EAGAIN') throw error;
       viaStream.add(fd);
+      if (process.env.GET_AI_GATEWAY_DEBUG && fd === 1) write(2, 'debug: standard output is full (EAGAIN): the rest goes through Node\'s stream\n');
       streamOf(fd).write(bytes.subarray(offset));
       return;
     }
   }
+}
+
+/** Resolves once what went through Node's streams is written out: process.exit() would drop the rest. */
+export async function flushed(): Promise<void> {
+  for (const fd of viaStream) await new Promise<void>((resolve) => streamOf(fd).write('', () => resolve()));
 }
 
 const terminal = new Map<Fd, boolean>();
