@@ -101,7 +101,8 @@ const VENDORS = [
   { name: 'ora', packages: ['ora'], contents: "module.exports = require('ora').default;" },
   { name: 'execa', packages: ['execa'], contents: "module.exports = require('execa');" },
   { name: 'json5', packages: ['json5'], contents: "module.exports = require('json5');" },
-  { name: 'yaml', packages: ['yaml'], contents: "module.exports = require('yaml');" },
+  // The YAML editor loads when a file is first edited as a Document (a key rotation edits text and never does).
+  { name: 'yaml', packages: ['yaml'], contents: "module.exports = require('yaml');", lazy: ['Document', 'parseDocument', 'parse', 'isMap', 'isSeq', 'isScalar', 'isNode', 'visit'] },
   { name: 're2js', packages: ['re2js'], contents: "module.exports = require('re2js');", lazy: ['RE2JS'] },
   // chalk asks the terminal about colours as it loads; src/ui/colors.ts touches it only to colour something.
   { name: 'chalk', packages: ['chalk'], contents: "module.exports = require('chalk').default;", lazy: ['default'] },

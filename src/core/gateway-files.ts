@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
+import * as YAML from 'yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { OperationalError } from './errors.js';
 import { endpointOf, isIPv4, PROVIDERS, providerById, type Endpoint, type ExtraRegistry, type Extras, type Provider } from './catalog.js';
@@ -26,6 +27,7 @@ import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 import { packageFile } from '../package-files.js';
 import { editRulesText, type RulesTextEdit } from './rules-text.js';
+import { editTokensText } from './tokens-text.js';
 import type { ParseCache } from './parse-cache.js';
 
 import { describeResilience, modelMappingFor, type Resilience } from './resilience.js';
@@ -141,7 +143,7 @@ export interface ConfiguredProvider extends ProviderConfig {
 type Reader = (path: string) => Promise<string | null>;
 /** File names (not paths) in a folder of the data folder; [] when it does not exist. */
 type Lister = (dir: string) => Promise<string[]>;
-type YamlModule = typeof import('yaml');
+type YamlModule = typeof YAML;
 
 interface OwnedFile {
   /** The file's text, or null when it does not exist. */
@@ -238,11 +240,12 @@ export class GatewayFiles {
   ) {}
 
   /**
-   * Loads the always-owned files; missing ones start from the templates. `editable` loads the editing parser;
+   * Loads the always-owned files; missing ones start from the templates. `editable`: they may be changed;
    * `parsed`: parses kept from earlier commands (parse-cache.ts).
    */
   static async load(read: Reader, opts: { editable?: boolean; list?: Lister; parsed?: ParseCache } = {}): Promise<GatewayFiles> {
-    const files = new GatewayFiles(read, opts.editable ? await import('yaml') : undefined, opts.parsed);
+    // In the bundle, YAML's names load the library on first use (scripts/build.mjs): an edit that stays text does not.
+    const files = new GatewayFiles(read, opts.editable ? YAML : undefined, opts.parsed);
     const owned = [FILES.aiProxy, FILES.modelRouter, FILES.aiStatistics, FILES.mcpBridge, FILES.console, FILES.accessLog];
     await Promise.all(owned.map((path) => files.open(path, path)));
     const entries = at(files.view(FILES.aiProxy), ['spec', 'defaultConfig', 'providers']);
@@ -402,18 +405,44 @@ export class GatewayFiles {
     Object.assign(entry, resilience);
     if (modelMap) entry.modelMapping = modelMappingFor(entryNamesOf(provider.id), modelMap);
     const ownedFields = [...(provider.extras ?? []).map((f) => f.key), ...Object.keys(provider.keys?.variant?.sets ?? {})];
+    const matchRule = { service: [service], configDisable: false, config: { activeProviderId: provider.id } };
+    if (this.keysChangedAsText(entry, ownedFields, matchRule, registry, previousRegistries, extraRegistriesOf(provider, config))) {
+      this.declaredModels.set(provider.id, config.models);
+      return;
+    }
     this.replaceInSeq(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (n) => n.get('id') === provider.id, entry, ownedFields);
-    this.replaceInSeq(
-      FILES.aiProxy,
-      ['spec', 'matchRules'],
-      (n) => matchRuleProvider(n) === provider.id,
-      { service: [service], configDisable: false, config: { activeProviderId: provider.id } },
-    );
+    this.replaceInSeq(FILES.aiProxy, ['spec', 'matchRules'], (n) => matchRuleProvider(n) === provider.id, matchRule);
     this.replaceInSeq(FILES.mcpBridge, ['spec', 'registries'], (n) => n.get('name') === registry.name, registry);
     this.replaceExtraRegistries(previousRegistries, extraRegistriesOf(provider, config));
 
     // The provider's Ingresses, console route and the model list are written by syncRoutes.
     this.declaredModels.set(provider.id, config.models);
+  }
+
+  /**
+   * A change of keys alone, when the Document path would change nothing else (the entry's other fields, its match
+   * rule, registries): ai-proxy's apiTokens lines are rewritten as text (tokens-text.ts) and the YAML editor is
+   * not even loaded. False when it does not apply; the caller then takes the Document path.
+   */
+  private keysChangedAsText(entry: Record<string, unknown>, ownedFields: string[], matchRule: object, registry: object, before: ExtraRegistry[], after: ExtraRegistry[]): boolean {
+    const file = this.files.get(FILES.aiProxy);
+    const tokens = entry.apiTokens;
+    if (!file || file.doc || file.edited || file.deleted || file.original === null || !Array.isArray(tokens)) return false;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const find = (path: string, keys: string[], match: (item: Record<string, any>) => boolean) =>
+      (at(this.view(path), keys) as Record<string, any>[] | undefined)?.find?.((item) => item && typeof item === 'object' && match(item));
+    const old = find(FILES.aiProxy, ['spec', 'defaultConfig', 'providers'], (e) => e.id === entry.id);
+    const rule = find(FILES.aiProxy, ['spec', 'matchRules'], (r) => r.config?.activeProviderId === entry.id);
+    const reg = find(FILES.mcpBridge, ['spec', 'registries'], (r) => r.name === (registry as { name: string }).name);
+    if (!old || !rule || !reg || !same(before, after)) return false;
+    if (!same({ ...mergedEntry(old, entry, ownedFields), apiTokens: null }, { ...old, apiTokens: null })) return false;
+    if (!same(mergedEntry(rule, matchRule, []), rule) || !same(mergedEntry(reg, registry, []), reg)) return false;
+    if (same(old.apiTokens, tokens)) return true; // nothing to change
+    const edited = editTokensText(file.original, file.plain, String(entry.id), tokens.map(String), (text) => parsePlain(text, FILES.aiProxy));
+    if (!edited) return false;
+    file.edited = edited;
+    file.dirty = true;
+    return true;
   }
 
   /** Opens a per-provider file; a missing one (or one deleted earlier in this edit) starts from its template. */
@@ -983,6 +1012,13 @@ function extraRegistriesOf(provider: Provider, config: ProviderConfig | undefine
 }
 
 const OWNED_ENTRY_FIELDS = new Set(['id', 'type', 'apiTokens', 'service', 'config', 'configDisable', 'name', 'protocol', 'domain', 'port']);
+
+/** replaceInSeq on plain data: the new value's fields (undefined ones left out), then the old fields we do not own. */
+function mergedEntry(old: Record<string, unknown>, value: object, ownedFields: string[]): Record<string, unknown> {
+  const node: Record<string, unknown> = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+  for (const [key, v] of Object.entries(old)) if (!Object.hasOwn(node, key) && !OWNED_ENTRY_FIELDS.has(key) && !ownedFields.includes(key)) node[key] = v;
+  return node;
+}
 
 function matchRuleProvider(node: YAMLMap): unknown {
   const config = node.get('config') as YAMLMap | undefined;

@@ -34,8 +34,48 @@ function singleChange(current: unknown[], next: Rule[]): Change | undefined {
   return longer ? { kind: 'insert', index, rule: next[index]! } : { kind: 'remove', index };
 }
 
-const indentOf = (line: string) => line.length - line.trimStart().length;
+export const indentOf = (line: string): number => line.length - line.trimStart().length;
 const isNote = (line: string) => line.trim() === '' || line.trimStart().startsWith('#');
+
+/**
+ * The items of the block sequence under the key on line `keyLine`, looked for before line `limit`: `- ` at one
+ * indent, until a line that is less indented or a sibling key. `itemEnd(k)`: where item k's own lines end
+ * (before the next item, less any notes that lead into what follows). Null when the text is not that shape.
+ */
+export function blockItems(lines: string[], keyLine: number, limit: number): { starts: number[]; itemIndent: number; itemEnd: (k: number) => number } | null {
+  let first = keyLine + 1;
+  while (first < limit && isNote(lines[first]!)) first++;
+  if (first >= limit || !lines[first]!.trimStart().startsWith('- ') || indentOf(lines[first]!) < indentOf(lines[keyLine]!)) return null;
+  const itemIndent = indentOf(lines[first]!);
+  const starts: number[] = [];
+  let end = limit;
+  for (let i = first; i < limit; i++) {
+    const line = lines[i]!;
+    if (isNote(line)) continue;
+    const indent = indentOf(line);
+    if (indent === itemIndent && line.trimStart().startsWith('- ')) starts.push(i);
+    else if (indent <= itemIndent) {
+      end = i;
+      break;
+    }
+  }
+  const itemEnd = (k: number) => {
+    let stop = k + 1 < starts.length ? starts[k + 1]! : end;
+    while (stop > starts[k]! + 1 && isNote(lines[stop - 1]!)) stop--;
+    return stop;
+  };
+  return { starts, itemIndent, itemEnd };
+}
+
+/** Sets the one `resourceVersion:` line to the plain data's version + 1 (quoted); the new version, or undefined. */
+export function bumpVersion(lines: string[], plain: unknown): string | undefined {
+  const previous = Number((plain as { metadata?: { resourceVersion?: unknown } })?.metadata?.resourceVersion);
+  const versions = lines.flatMap((line, i) => (/^\s+resourceVersion:/.test(line) ? [i] : []));
+  if (!Number.isFinite(previous) || versions.length !== 1) return undefined;
+  const version = String(previous + 1);
+  lines[versions[0]!] = `${' '.repeat(indentOf(lines[versions[0]!]!))}resourceVersion: "${version}"`;
+  return version;
+}
 
 export function editRulesText(
   text: string,
@@ -54,30 +94,9 @@ export function editRulesText(
   const lines = text.split('\n');
   const keys = lines.flatMap((line, i) => (/^\s*rules:\s*(#.*)?$/.test(line) ? [i] : []));
   if (keys.length !== 1) return null;
-  const keyLine = keys[0]!;
-  // The block sequence's items: `- ` at one indent, until a line that is less indented or a sibling key.
-  const first = lines.findIndex((line, i) => i > keyLine && !isNote(line));
-  if (first < 0 || !lines[first]!.trimStart().startsWith('- ') || indentOf(lines[first]!) < indentOf(lines[keyLine]!)) return null;
-  const itemIndent = indentOf(lines[first]!);
-  const starts: number[] = [];
-  let end = lines.length;
-  for (let i = first; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (isNote(line)) continue;
-    const indent = indentOf(line);
-    if (indent === itemIndent && line.trimStart().startsWith('- ')) starts.push(i);
-    else if (indent <= itemIndent) {
-      end = i;
-      break;
-    }
-  }
-  if (starts.length !== current.length) return null;
-  /** Where item k's own lines end: before the next item, less any notes that lead into what follows. */
-  const itemEnd = (k: number) => {
-    let stop = k + 1 < starts.length ? starts[k + 1]! : end;
-    while (stop > starts[k]! + 1 && isNote(lines[stop - 1]!)) stop--;
-    return stop;
-  };
+  const items = blockItems(lines, keys[0]!, lines.length);
+  if (!items || items.starts.length !== current.length) return null;
+  const { starts, itemIndent, itemEnd } = items;
 
   const expectedRules = [...current];
   const pad = ' '.repeat(itemIndent);
@@ -92,24 +111,25 @@ export function editRulesText(
     expectedRules.splice(change.index, 1);
   }
 
-  const metadata = (plain as { metadata?: { resourceVersion?: unknown } }).metadata;
-  const previous = Number(metadata?.resourceVersion);
-  const versions = lines.flatMap((line, i) => (/^\s+resourceVersion:/.test(line) ? [i] : []));
-  if (!Number.isFinite(previous) || versions.length !== 1) return null;
-  const version = String(previous + 1);
-  lines[versions[0]!] = `${' '.repeat(indentOf(lines[versions[0]!]!))}resourceVersion: "${version}"`;
+  const version = bumpVersion(lines, plain);
+  if (version === undefined) return null;
 
   const edited = lines.join('\n');
   const expected = structuredClone(plain) as { metadata: { resourceVersion: string }; spec: { defaultConfig: { autoRouting: { rules: unknown[] } } } };
   expected.metadata.resourceVersion = version;
   expected.spec.defaultConfig.autoRouting.rules = expectedRules;
+  return readBack(edited, expected, parse, sameContent);
+}
+
+/** The edit, if its text reads back as `expected` (compared by `same`); null otherwise. */
+export function readBack(text: string, expected: unknown, parse: (text: string) => unknown, same: (a: unknown, b: unknown) => boolean = isDeepStrictEqual): RulesTextEdit | null {
   let parsed: unknown;
   try {
-    parsed = parse(edited);
+    parsed = parse(text);
   } catch {
     return null;
   }
-  return sameContent(parsed, expected) ? { text: edited, plain: parsed } : null;
+  return same(parsed, expected) ? { text, plain: parsed } : null;
 }
 
 type Spec = { spec?: { defaultConfig?: { autoRouting?: { rules?: unknown } } } };
