@@ -49,7 +49,8 @@ function time(args, env = {}) {
 /** Runs every command once per round, round after round, so all of them see the same load. */
 function interleaved(commands, env) {
   const times = commands.map(() => []);
-  for (let round = 0; round < RUNS; round++) commands.forEach(({ args }, i) => times[i].push(time(args, env)));
+  // `args` may be a function of the round: a command that must change something every time (a new key).
+  for (let round = 0; round < RUNS; round++) commands.forEach(({ args }, i) => times[i].push(time(typeof args === 'function' ? args(round) : args, env)));
   return commands.map((c, i) => ({ ...c, median: median(times[i]), p95: quantile(times[i], 0.95) }));
 }
 
@@ -116,13 +117,13 @@ for (const s of startup) {
 }
 
 // 2. Large configurations: 1000 rules, every catalog provider. route add and remove alternate, so the file
-// keeps 1000 rules; config add rotates one provider's key among all of them.
+// keeps 1000 rules; config add gives one provider a new key every round, among all of them.
 const all = await folderWithAllProviders();
 const rules = await folderWithRules(1000);
 const large = interleaved([
   nodeBare,
   { label: 'config list, all providers', args: cli('config', 'list', '--data-folder', all) },
-  { label: 'config add, all providers', args: cli('config', 'add', '--provider', 'deepseek', '--key', 'sk-rotated-000000', '--data-folder', all), target: 150 },
+  { label: 'config add, all providers', args: (round) => cli('config', 'add', '--provider', 'deepseek', '--key', `sk-rotated-${String(round).padStart(6, '0')}`, '--data-folder', all), target: 150 },
   { label: 'route list, 1000 rules', args: cli('route', 'list', '--data-folder', rules) },
   { label: 'route add, 1000 rules', args: cli('route', 'add', '--model', 'extra', '--trigger', 'extra words', '--data-folder', rules), target: 150 },
   { label: 'route remove, 1000 rules', args: cli('route', 'remove', '--rule-id', '1000', '--data-folder', rules), target: 150 },
