@@ -3,7 +3,8 @@
 // does not parse and compile the same code again on every run (Node 20 has no module.enableCompileCache).
 // The cache holds the functions a run compiled, so the main bundle gets one per command (`config list` and
 // `route add` use different code). Files are in ~/.cache/get-ai-gateway (0700), named after the bundle's
-// size, mtime and inode and Node's version: a rebuilt bundle gets new ones and the old ones are removed.
+// size, mtime and inode and Node's version: a rebuilt bundle gets new ones and the old ones are removed, and so
+// are those of an install whose folder is gone (each install records its dist/ folder in `install@<id>`).
 // V8 checks the rest and rejects a cache from other flags; a rejected or missing cache is written again
 // when the command ends.
 // GET_AI_GATEWAY_CODE_CACHE=0 turns it off.
@@ -58,16 +59,29 @@ function installId() {
 
 const MONTH_MS = 30 * 24 * 3600 * 1000;
 
+/** `install@<id>` names the dist/ folder of an install, so that its caches can go when the folder does. */
+const INSTALL_PREFIX = 'install@';
+
 function writeCache(file, script) {
   try {
     if (cacheDirUsable() === false) return;
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    // Caches of an older build of this install go, and any left unused for a month.
     const [bundle, , install, build] = path.basename(file).split('@');
+    const record = path.join(cacheDir, `${INSTALL_PREFIX}${install}`);
+    if (!fs.existsSync(record)) fs.writeFileSync(record, dist, { mode: 0o600 });
+    // Installs whose folder is gone (a removed version, an npx or test folder): everything of theirs goes.
+    const gone = new Set();
+    for (const name of fs.readdirSync(cacheDir)) {
+      if (!name.startsWith(INSTALL_PREFIX) || name === `${INSTALL_PREFIX}${install}`) continue;
+      const folder = fs.readFileSync(path.join(cacheDir, name), 'utf8');
+      if (!fs.existsSync(path.join(folder, 'cli.js'))) gone.add(name.slice(INSTALL_PREFIX.length));
+    }
+    // Caches of an older build of this install go, and any left unused for a month.
     for (const old of fs.readdirSync(cacheDir)) {
-      const [oldBundle, , oldInstall, oldBuild] = old.split('@');
+      const [oldBundle, second, oldInstall, oldBuild] = old.split('@');
       const stale = oldBundle === bundle && oldInstall === install && oldBuild !== build;
-      if (stale || Date.now() - fs.statSync(path.join(cacheDir, old)).mtimeMs > MONTH_MS) fs.rmSync(path.join(cacheDir, old), { force: true });
+      const orphan = gone.has(oldBundle === 'install' ? second : oldInstall);
+      if (stale || orphan || Date.now() - fs.statSync(path.join(cacheDir, old)).mtimeMs > MONTH_MS) fs.rmSync(path.join(cacheDir, old), { force: true });
     }
     const temp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });

@@ -1,6 +1,6 @@
 // bin/get-ai-gateway.js runs dist/ through V8's code cache: per command, per install, per build; a cache it
 // cannot trust or use is never fatal. Each test runs a copy of the built package, so it can rebuild "its" dist.
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
@@ -83,6 +83,24 @@ describe('the code cache', () => {
     expect(kept).toHaveLength(1); // the other install's
     expect((await run(two, cacheHome, ['--version'])).stdout.trim()).toBe(VERSION);
     expect(cacheFiles(cacheHome).filter((f) => f.startsWith('cli.js@none@'))).toEqual(after);
+  });
+
+  test('the caches of an install whose folder is gone go when another install next writes one', async () => {
+    const [one, two] = [installCopy(), installCopy()];
+    const cacheHome = tempDir();
+    await run(one, cacheHome, ['--version']);
+    await run(one, cacheHome, ['config', '--help']);
+    const ofOne = cacheFiles(cacheHome);
+    expect(ofOne.filter((f) => f.startsWith('install@'))).toHaveLength(1);
+    await run(two, cacheHome, ['--version']);
+    const ofTwo = cacheFiles(cacheHome).filter((f) => !ofOne.includes(f));
+    expect(ofTwo).toHaveLength(2); // its cache and its install record; one's are all still there
+    rmSync(join(one, '..'), { recursive: true, force: true });
+    expect((await run(two, cacheHome, ['route', '--help'])).exitCode).toBe(0);
+    const left = cacheFiles(cacheHome);
+    expect(left.filter((f) => ofOne.includes(f))).toEqual([]);
+    expect(left).toEqual(expect.arrayContaining(ofTwo));
+    expect(left.filter((f) => f.startsWith('cli.js@route@'))).toHaveLength(1);
   });
 
   test('a folder others can write to is not used, and GET_AI_GATEWAY_CODE_CACHE=0 writes nothing', async () => {
