@@ -26,7 +26,7 @@ import {
 import { isPlaceholder, isConfiguredEntry } from './provider-config.js';
 import { YAML11_PARSE_OPTIONS, YAML11_READ_SCHEMA } from './yaml11.js';
 import { packageFile } from '../package-files.js';
-import { editRulesText, type RulesTextEdit } from './rules-text.js';
+import { editRulesText, type TextEdit } from './rules-text.js';
 import { editTokensText } from './tokens-text.js';
 import type { ParseCache } from './parse-cache.js';
 
@@ -156,8 +156,8 @@ interface OwnedFile {
   doc: Document | null;
   /** `doc` as plain data, kept until the next edit() of this file. */
   docView?: { value: unknown };
-  /** A change made as text instead (rules-text.ts): the new content, resourceVersion bumped. */
-  edited?: RulesTextEdit;
+  /** A change made as text instead (rules-text.ts, tokens-text.ts): the new content, resourceVersion bumped. */
+  edited?: TextEdit;
   /** Written even when the document ends up equal to `original` (which then holds a text edit). */
   rewrite?: boolean;
   dirty: boolean;
@@ -425,9 +425,8 @@ export class GatewayFiles {
    * not even loaded. False when it does not apply; the caller then takes the Document path.
    */
   private keysChangedAsText(entry: Record<string, unknown>, ownedFields: string[], matchRule: object, registry: object, before: ExtraRegistry[], after: ExtraRegistry[]): boolean {
-    const file = this.files.get(FILES.aiProxy);
     const tokens = entry.apiTokens;
-    if (!file || file.doc || file.edited || file.deleted || file.original === null || !Array.isArray(tokens)) return false;
+    if (!Array.isArray(tokens) || !this.textEditable(FILES.aiProxy)) return false;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const find = (path: string, keys: string[], match: (item: Record<string, any>) => boolean) =>
       (at(this.view(path), keys) as Record<string, any>[] | undefined)?.find?.((item) => item && typeof item === 'object' && match(item));
@@ -438,7 +437,23 @@ export class GatewayFiles {
     if (!same({ ...mergedEntry(old, entry, ownedFields), apiTokens: null }, { ...old, apiTokens: null })) return false;
     if (!same(mergedEntry(rule, matchRule, []), rule) || !same(mergedEntry(reg, registry, []), reg)) return false;
     if (same(old.apiTokens, tokens)) return true; // nothing to change
-    const edited = editTokensText(file.original, file.plain, String(entry.id), tokens.map(String), (text) => parsePlain(text, FILES.aiProxy));
+    return this.textEdit(FILES.aiProxy, (text, plain, parse) => editTokensText(text, plain, String(entry.id), tokens.map(String), parse));
+  }
+
+  /** A file that exists and that this edit has not changed yet: it may still be changed as text. */
+  private textEditable(path: string): boolean {
+    const file = this.files.get(path);
+    return Boolean(file && !file.doc && !file.edited && !file.deleted && file.original !== null);
+  }
+
+  /**
+   * A change made as text (rules-text.ts, tokens-text.ts) instead of through a Document: true when `make` could
+   * make it (the file then holds the edit); false leaves the file as it was, for the Document path.
+   */
+  private textEdit(path: string, make: (text: string, plain: unknown, parse: (text: string) => unknown) => TextEdit | null): boolean {
+    if (!this.textEditable(path)) return false;
+    const file = this.files.get(path)!;
+    const edited = make(file.original!, file.plain, (text) => parsePlain(text, path));
     if (!edited) return false;
     file.edited = edited;
     file.dirty = true;
@@ -502,10 +517,9 @@ export class GatewayFiles {
     const index = seq.items.findIndex((item) => isMap(item) && same(item));
     if (index >= 0) {
       const old = seq.items[index] as YAMLMap;
-      // Keep fields we do not own (a console edit such as `timeout`) unless we set them.
       for (const pair of old.items) {
         const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (!node.has(key) && !OWNED_ENTRY_FIELDS.has(String(key)) && !ownedFields.includes(String(key))) node.set(key, pair.value);
+        if (!node.has(key) && keptField(String(key), ownedFields)) node.set(key, pair.value);
       }
       node.commentBefore = old.commentBefore;
       node.comment = old.comment;
@@ -913,14 +927,7 @@ export class GatewayFiles {
   }
 
   setAutoRouting(next: AutoRouting): void {
-    const file = this.files.get(FILES.modelRouter);
-    if (file && !file.doc && !file.edited && !file.deleted && file.original !== null) {
-      file.edited = editRulesText(file.original, file.plain, next, (text) => parsePlain(text, FILES.modelRouter)) ?? undefined;
-      if (file.edited) {
-        file.dirty = true;
-        return;
-      }
-    }
+    if (this.textEdit(FILES.modelRouter, (text, plain, parse) => editRulesText(text, plain, next, parse))) return;
     const doc = this.edit(FILES.modelRouter);
     const base = ['spec', 'defaultConfig', 'autoRouting'];
     doc.setIn([...base, 'enable'], next.enabled);
@@ -1013,10 +1020,13 @@ function extraRegistriesOf(provider: Provider, config: ProviderConfig | undefine
 
 const OWNED_ENTRY_FIELDS = new Set(['id', 'type', 'apiTokens', 'service', 'config', 'configDisable', 'name', 'protocol', 'domain', 'port']);
 
-/** replaceInSeq on plain data: the new value's fields (undefined ones left out), then the old fields we do not own. */
+/** A field of an entry we replace that stays unless we set it: one we do not own (a console edit such as `timeout`). */
+const keptField = (key: string, ownedFields: string[]): boolean => !OWNED_ENTRY_FIELDS.has(key) && !ownedFields.includes(key);
+
+/** replaceInSeq on plain data: the new value's fields (undefined ones left out), then the old fields kept. */
 function mergedEntry(old: Record<string, unknown>, value: object, ownedFields: string[]): Record<string, unknown> {
   const node: Record<string, unknown> = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-  for (const [key, v] of Object.entries(old)) if (!Object.hasOwn(node, key) && !OWNED_ENTRY_FIELDS.has(key) && !ownedFields.includes(key)) node[key] = v;
+  for (const [key, v] of Object.entries(old)) if (!Object.hasOwn(node, key) && keptField(key, ownedFields)) node[key] = v;
   return node;
 }
 

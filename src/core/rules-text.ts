@@ -12,7 +12,8 @@ interface Rule {
   model: string;
 }
 
-export interface RulesTextEdit {
+/** A file changed as text: its new content, and that content read back (what the reader makes of it). */
+export interface TextEdit {
   text: string;
   plain: unknown;
 }
@@ -82,7 +83,7 @@ export function editRulesText(
   plain: unknown,
   next: { enabled: boolean; defaultModel?: string; rules: Rule[] },
   parse: (text: string) => unknown,
-): RulesTextEdit | null {
+): TextEdit | null {
   const spec = (plain as { spec?: { defaultConfig?: { autoRouting?: { enable?: unknown; defaultModel?: unknown; rules?: unknown } } } })?.spec;
   const routing = spec?.defaultConfig?.autoRouting;
   const current = routing?.rules;
@@ -122,7 +123,7 @@ export function editRulesText(
 }
 
 /** The edit, if its text reads back as `expected` (compared by `same`); null otherwise. */
-export function readBack(text: string, expected: unknown, parse: (text: string) => unknown, same: (a: unknown, b: unknown) => boolean = isDeepStrictEqual): RulesTextEdit | null {
+export function readBack(text: string, expected: unknown, parse: (text: string) => unknown, same: (a: unknown, b: unknown) => boolean = isDeepStrictEqual): TextEdit | null {
   let parsed: unknown;
   try {
     parsed = parse(text);

@@ -5,14 +5,14 @@
  * makes it. The result is parsed and must equal the intended content exactly, else null: the caller then takes
  * the Document path.
  */
-import { blockItems, bumpVersion, indentOf, readBack, type RulesTextEdit } from './rules-text.js';
+import { blockItems, bumpVersion, indentOf, readBack, type TextEdit } from './rules-text.js';
 import { resolvePlainScalar } from './yaml11.js';
 
 type Entry = Record<string, unknown>;
 
 const PLAIN_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-export function editTokensText(text: string, plain: unknown, id: string, tokens: readonly string[], parse: (text: string) => unknown): RulesTextEdit | null {
+export function editTokensText(text: string, plain: unknown, id: string, tokens: readonly string[], parse: (text: string) => unknown): TextEdit | null {
   if (text.includes('\r') || tokens.length === 0) return null;
   if (!tokens.every((token) => PLAIN_KEY.test(token) && resolvePlainScalar(token).kind === 'str')) return null;
   const providers = (plain as { spec?: { defaultConfig?: { providers?: unknown } } })?.spec?.defaultConfig?.providers;
