@@ -67,21 +67,19 @@ function writeCache(file, script) {
     if (cacheDirUsable() === false) return;
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     const [bundle, , install, build] = path.basename(file).split('@');
-    const record = path.join(cacheDir, `${INSTALL_PREFIX}${install}`);
-    if (!fs.existsSync(record)) fs.writeFileSync(record, dist, { mode: 0o600 });
+    const record = `${INSTALL_PREFIX}${install}`;
+    if (!fs.existsSync(path.join(cacheDir, record))) fs.writeFileSync(path.join(cacheDir, record), dist, { mode: 0o600 });
+    const names = fs.readdirSync(cacheDir);
+    const installOf = (name) => (name.startsWith(INSTALL_PREFIX) ? name.slice(INSTALL_PREFIX.length) : name.split('@')[2]);
     // Installs whose folder is gone (a removed version, an npx or test folder): everything of theirs goes.
-    const gone = new Set();
-    for (const name of fs.readdirSync(cacheDir)) {
-      if (!name.startsWith(INSTALL_PREFIX) || name === `${INSTALL_PREFIX}${install}`) continue;
-      const folder = fs.readFileSync(path.join(cacheDir, name), 'utf8');
-      if (!fs.existsSync(path.join(folder, 'cli.js'))) gone.add(name.slice(INSTALL_PREFIX.length));
-    }
-    // Caches of an older build of this install go, and any left unused for a month.
-    for (const old of fs.readdirSync(cacheDir)) {
-      const [oldBundle, second, oldInstall, oldBuild] = old.split('@');
+    const gone = new Set(
+      names.filter((name) => name.startsWith(INSTALL_PREFIX) && name !== record && !fs.existsSync(path.join(fs.readFileSync(path.join(cacheDir, name), 'utf8'), 'cli.js'))).map(installOf),
+    );
+    // So do caches of an older build of this install, and anything left unused for a month.
+    for (const name of names) {
+      const [oldBundle, , oldInstall, oldBuild] = name.split('@');
       const stale = oldBundle === bundle && oldInstall === install && oldBuild !== build;
-      const orphan = gone.has(oldBundle === 'install' ? second : oldInstall);
-      if (stale || orphan || Date.now() - fs.statSync(path.join(cacheDir, old)).mtimeMs > MONTH_MS) fs.rmSync(path.join(cacheDir, old), { force: true });
+      if (stale || gone.has(installOf(name)) || Date.now() - fs.statSync(path.join(cacheDir, name)).mtimeMs > MONTH_MS) fs.rmSync(path.join(cacheDir, name), { force: true });
     }
     const temp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });

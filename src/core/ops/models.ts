@@ -62,24 +62,24 @@ export function createResolver(files: GatewayFiles): Resolver {
   // (auto-routing checks resolve every rule's model).
   const providerOf = memo((destination: string) => files.providerOfDestination(destination) ?? null);
   const configuredProvider = memo((id: string) => files.hasProvider(id));
+  /** The configured provider behind a route, or null. */
+  const reached = (route: ReturnType<typeof routeFor>): string | null => {
+    const provider = route?.destination ? providerOf(route.destination) : null;
+    return provider !== null && configuredProvider(provider) ? provider : null;
+  };
   return {
     table,
-    providerOf(model: string): string | null {
-      const route = routeFor(table, model);
-      const provider = route?.destination ? providerOf(route.destination) : null;
-      return provider !== null && configuredProvider(provider) ? provider : null;
-    },
+    providerOf: (model) => reached(routeFor(table, model)),
     resolve(model: string): Resolution {
       const route = routeFor(table, model);
       if (!route) return { model, provider: null, route: null, via: null, upstreamModel: null };
-      const provider = route.destination ? providerOf(route.destination) : null;
-      const configured = provider !== null && configuredProvider(provider);
+      const provider = reached(route);
       const resolution: Resolution = {
         model,
-        provider: configured ? provider : null,
+        provider,
         route: route.ingress,
         via: viaOf(route.ingress),
-        upstreamModel: configured ? mapModel(files.modelMapping(provider), model) : null,
+        upstreamModel: provider === null ? null : mapModel(files.modelMapping(provider), model),
       };
       if (isChainHead(route.ingress.replace(/\.internal$/, ''))) {
         const chain = (chains ??= chainsView(files)).find((c) => c.model === model);
